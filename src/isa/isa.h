@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Decoded view of the ISA table: operation ids, operand formats and the
+ * decoder that tells whether one instruction slot is valid.
+ */
+#ifndef BPFRT_ISA_H
+#define BPFRT_ISA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpfrt/insn.h"
+#include "isa_table.h"
+
+/* Which field tells apart rows sharing an opcode byte. */
+enum isa_match { ISA_M_ANY, ISA_M_OFF, ISA_M_IMM, ISA_M_SRC };
+
+/* Operand formats.  Each also fixes which fields are reserved (must be 0). */
+enum isa_fmt {
+	ISA_F_ALU_K,	/* op %dst, imm            src reserved           */
+	ISA_F_ALU_X,	/* op %dst, %src           imm reserved           */
+	ISA_F_NEG,	/* neg %dst                src, off, imm reserved */
+	ISA_F_END,	/* be16 %dst               src, off reserved      */
+	ISA_F_LDDW,	/* lddw %dst, imm64        off reserved; 2 slots  */
+	ISA_F_LD_ABS,	/* ldabsw imm              dst, src, off reserved */
+	ISA_F_LD_IND,	/* ldindw %src, imm        dst, off reserved      */
+	ISA_F_LDX,	/* ldxw %dst, [%src+off]   imm reserved           */
+	ISA_F_ST,	/* stw [%dst+off], imm     src reserved           */
+	ISA_F_STX,	/* stxw [%dst+off], %src   imm reserved           */
+	ISA_F_ATOMIC,	/* lock add [%dst+off], %src                      */
+	ISA_F_JA,	/* ja +off                 dst, src, imm reserved */
+	ISA_F_JA32,	/* ja32 +imm               dst, src, off reserved */
+	ISA_F_JMP_K,	/* jeq %dst, imm, +off     src reserved           */
+	ISA_F_JMP_X,	/* jeq %dst, %src, +off    imm reserved           */
+	ISA_F_CALL,	/* call imm (helper id / relative target / btf id) */
+	ISA_F_CALLX,	/* call %dst               src, off, imm reserved */
+	ISA_F_EXIT,	/* exit                    everything reserved    */
+	ISA_F__COUNT
+};
+
+enum bpfrt_op {
+#define ISA_ENUM(ID, CODE, M, MV, MNEM, FMT, CPU) BPFRT_OP_##ID,
+	BPFRT_ISA_TABLE(ISA_ENUM)
+#undef ISA_ENUM
+	BPFRT_OP__COUNT
+};
+
+struct isa_row {
+	const char *id;		/* "ADD64_K" */
+	const char *mnem;	/* "add" */
+	uint8_t code;
+	uint8_t match;		/* enum isa_match */
+	uint8_t fmt;		/* enum isa_fmt */
+	uint8_t cpu;
+	int32_t mval;
+};
+
+/* The table itself, indexed by enum bpfrt_op. */
+extern const struct isa_row bpfrt_isa_rows[BPFRT_OP__COUNT];
+
+/*
+ * Decode the slot insns[idx] of a program of cnt slots.  Returns the
+ * operation (>= 0), or -EINVAL with a reason (a static string) in *why.
+ * Checks the opcode, reserved fields, register numbers (r10 is only ever
+ * a base or a source) and, for lddw, the presence and shape of the second
+ * slot.  Jump targets are the caller's business: they need the whole
+ * program.
+ */
+int bpfrt_isa_decode(const struct bpfrt_insn *insns, size_t cnt, size_t idx,
+		     const char **why);
+
+/* Number of slots the operation takes (2 for lddw, else 1). */
+static inline int bpfrt_isa_slots(int op)
+{
+	return bpfrt_isa_rows[op].fmt == ISA_F_LDDW ? 2 : 1;
+}
+
+/* Does the operation transfer control to pc + 1 + off / imm? */
+static inline int bpfrt_isa_is_jump(int op)
+{
+	int f = bpfrt_isa_rows[op].fmt;
+	return f == ISA_F_JA || f == ISA_F_JA32 || f == ISA_F_JMP_K || f == ISA_F_JMP_X;
+}
+
+/* Jump displacement of a decoded jump (off, or imm for ja32). */
+static inline int64_t bpfrt_isa_jump_disp(int op, const struct bpfrt_insn *in)
+{
+	return bpfrt_isa_rows[op].fmt == ISA_F_JA32 ? in->imm : in->off;
+}
+
+#endif /* BPFRT_ISA_H */
