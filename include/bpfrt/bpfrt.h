@@ -198,6 +198,10 @@ struct bpfrt_run_opts {
 	enum bpfrt_check_mode check;
 	/* Run this many times (0 means 1) and report the mean time. */
 	uint32_t repeat;
+	/* Stop a checked run with -E2BIG after this many instructions
+	 * (0: no limit).  Unverified programs may loop forever; fuzzers and
+	 * the CLI set a limit.  Ignored by unchecked runs. */
+	uint64_t insn_limit;
 	/* Opaque pointer for helpers: bpfrt_run_ctx__user(). */
 	void *user;
 	/* out: r0 at exit of the last run */
