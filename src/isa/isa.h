@@ -88,4 +88,14 @@ static inline int64_t bpfrt_isa_jump_disp(int op, const struct bpfrt_insn *in)
 	return bpfrt_isa_rows[op].fmt == ISA_F_JA32 ? in->imm : in->off;
 }
 
+/* Assembler keyword for the meaning of lddw's src_reg 1..6 (asm.c, disasm.c
+ * and docs/isa.md share it); NULL for other values. */
+static inline const char *bpfrt_isa_lddw_kind(int src)
+{
+	static const char *const kinds[] = {
+		NULL, "map_fd", "map_value", "btf_id", "func", "map_idx", "map_idx_value",
+	};
+	return src > 0 && src < (int)(sizeof(kinds) / sizeof(kinds[0])) ? kinds[src] : NULL;
+}
+
 #endif /* BPFRT_ISA_H */
