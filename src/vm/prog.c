@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Program loading: validate every slot against the ISA table, check the
+ * control flow that needs the whole program (jump and call targets, falling
+ * off a function, static call depth), and pre-decode into struct vm_insn.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/common.h"
+#include "vm.h"
+
+/* Programs are indexed with int32 displacements; the kernel's own limit is
+ * 1M instructions, so this is generous. */
+#define VM_MAX_SLOTS	(1u << 24)
+/* Above this largest id, callx looks helpers up linearly instead of through
+ * a dense table. */
+#define VM_DENSE_HELPER_IDS	4096
+
+/* The interpreter dispatches on a byte and keeps slots 16 bytes apart. */
+_Static_assert(BPFRT_OP__COUNT < 256, "op ids must fit vm_insn.op");
+_Static_assert(sizeof(struct vm_insn) == 16, "vm_insn is one 16-byte slot");
+
+struct loader {
+	const struct bpfrt_insn *insns;
+	size_t cnt;
+	int *ops;		/* decoded op per slot, -1 for lddw's 2nd slot */
+	int32_t *func_of;	/* function index of each slot */
+	size_t *func_start;	/* start slot of each function, ascending */
+	size_t func_cnt;
+	/* call-graph walk state per function */
+	uint8_t *color;		/* 0 new, 1 on the walk's path, 2 done */
+	uint8_t *height;	/* frames used by the function and its callees */
+	char *log;
+	size_t log_size;
+};
+
+static void load_err(struct loader *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void load_err(struct loader *l, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	bpfrt_errf(l->log, l->log_size, "%s", msg);
+	pr_debug("load: %s\n", msg);
+}
+
+static const char *pseudo_name(int src)
+{
+	switch (src) {
+	case BPFRT_PSEUDO_MAP_FD: return "map fd";
+	case BPFRT_PSEUDO_MAP_VALUE: return "map value";
+	case BPFRT_PSEUDO_BTF_ID: return "btf id";
+	case BPFRT_PSEUDO_FUNC: return "func";
+	case BPFRT_PSEUDO_MAP_IDX: return "map idx";
+	case BPFRT_PSEUDO_MAP_IDX_VALUE: return "map idx value";
+	default: return "?";
+	}
+}
+
+static const struct bpfrt_helper_def *find_helper(const struct bpfrt_helper_def *h,
+						  size_t n, uint64_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (h[i].id == id)
+			return &h[i];
+	return NULL;
+}
+
+int32_t bpfrt_vm_helper_index(const struct bpfrt_prog *prog, uint64_t id)
+{
+	if (prog->helper_by_id)
+		return id < prog->helper_by_id_len ? prog->helper_by_id[id] : -1;
+	const struct bpfrt_helper_def *h = find_helper(prog->helpers, prog->helper_cnt, id);
+	return h ? (int32_t)(h - prog->helpers) : -1;
+}
+
+/* Target slot of a jump or local call at idx, validated. */
+static int check_target(struct loader *l, size_t idx, int64_t disp, const char *what,
+			size_t *out)
+{
+	int64_t t = (int64_t)idx + 1 + disp;
+	if (t < 0 || t >= (int64_t)l->cnt) {
+		load_err(l, "insn %zu: %s out of range (target %lld, program has %zu slots)",
+			 idx, what, (long long)t, l->cnt);
+		return -EINVAL;
+	}
+	if (l->ops[t] < 0) {
+		load_err(l, "insn %zu: %s into the second slot of lddw at insn %lld",
+			 idx, what, (long long)t - 1);
+		return -EINVAL;
+	}
+	*out = (size_t)t;
+	return 0;
+}
+
+/* Does control continue past the end of [.., end) when it reaches end - 1?
+ * The last instruction of a function must be exit or an unconditional jump. */
+static int ends_function(struct loader *l, size_t end)
+{
+	size_t last = end - 1;
+	if (last > 0 && l->ops[last] < 0)
+		last--;		/* lddw ending a function falls through */
+	int op = l->ops[last];
+	if (op == BPFRT_OP_EXIT || op == BPFRT_OP_JA || op == BPFRT_OP_JA32)
+		return 0;
+	if (end == l->cnt)
+		load_err(l, "insn %zu: program falls off its end (last instruction "
+			 "must be exit or ja) (code 0x%02x)", last, l->insns[last].code);
+	else
+		load_err(l, "insn %zu: falls through into function at insn %zu (code 0x%02x)",
+			 last, end, l->insns[last].code);
+	return -EINVAL;
+}
+
+/* Frames used by function f and its callees, whose first frame is frame
+ * number `depth` (1 for the main program).  Reports the call that makes
+ * frame BPFRT_MAX_CALL_FRAMES + 1 or that closes a cycle. */
+static int walk_calls(struct loader *l, size_t f, unsigned depth)
+{
+	size_t start = l->func_start[f];
+	size_t end = f + 1 < l->func_cnt ? l->func_start[f + 1] : l->cnt;
+	unsigned h = 1;
+
+	l->color[f] = 1;
+	for (size_t i = start; i < end; i++) {
+		if (l->ops[i] != BPFRT_OP_CALL_LOCAL)
+			continue;
+		size_t t = (size_t)((int64_t)i + 1 + l->insns[i].imm);
+		size_t g = (size_t)l->func_of[t];
+		if (l->color[g] == 1) {
+			load_err(l, "insn %zu: recursive call (function at insn %zu calls "
+				 "itself through this call)", i, l->func_start[g]);
+			return -EINVAL;
+		}
+		if (depth + 1 > BPFRT_MAX_CALL_FRAMES) {
+			load_err(l, "insn %zu: call depth exceeds %d frames", i,
+				 BPFRT_MAX_CALL_FRAMES);
+			return -EINVAL;
+		}
+		/* A function already walked from a shallower depth may still be
+		 * too deep from here: walk it again (bounded by the frame limit)
+		 * so the message names the innermost offending call. */
+		if (l->color[g] == 0 || depth + l->height[g] > BPFRT_MAX_CALL_FRAMES) {
+			int err = walk_calls(l, g, depth + 1);
+			if (err)
+				return err;
+		}
+		if (1u + l->height[g] > h)
+			h = 1u + l->height[g];
+	}
+	l->color[f] = 2;
+	l->height[f] = (uint8_t)h;
+	return 0;
+}
+
+static int validate(struct loader *l, const struct bpfrt_helper_def *helpers,
+		    size_t helper_cnt)
+{
+	const struct bpfrt_insn *in = l->insns;
+	size_t cnt = l->cnt;
+	int err;
+
+	/* Pass 1: decode each slot; mark function starts. */
+	for (size_t i = 0; i < cnt; i++)
+		l->func_of[i] = 0;
+	l->func_of[0] = 1;	/* function-start marks, turned into ids below */
+	for (size_t i = 0; i < cnt; i++) {
+		const char *why = NULL;
+		int op = bpfrt_isa_decode(in, cnt, i, &why);
+		if (op < 0) {
+			load_err(l, "insn %zu: %s (code 0x%02x)", i, why, in[i].code);
+			return -EINVAL;
+		}
+		l->ops[i] = op;
+		if (bpfrt_isa_slots(op) == 2) {
+			l->ops[++i] = -1;
+			if (in[i - 1].src_reg) {
+				load_err(l, "insn %zu: lddw src_reg=%d (%s) must be resolved by "
+					 "the ELF loader", i - 1, in[i - 1].src_reg,
+					 pseudo_name(in[i - 1].src_reg));
+				return -EINVAL;
+			}
+		}
+	}
+
+	/* Pass 2: call targets and helpers (function starts are needed before
+	 * jumps can be checked against function boundaries). */
+	for (size_t i = 0; i < cnt; i++) {
+		size_t t;
+		switch (l->ops[i]) {
+		case BPFRT_OP_CALL_LOCAL:
+			err = check_target(l, i, in[i].imm, "call", &t);
+			if (err)
+				return err;
+			l->func_of[t] = 1;
+			break;
+		case BPFRT_OP_CALL:
+			if (!find_helper(helpers, helper_cnt, (uint32_t)in[i].imm)) {
+				load_err(l, "insn %zu: unknown helper id %d", i, in[i].imm);
+				return -EINVAL;
+			}
+			break;
+		case BPFRT_OP_CALL_KFUNC:
+			load_err(l, "insn %zu: kfunc calls are not supported (code 0x%02x)", i,
+				 in[i].code);
+			return -EINVAL;
+		default:
+			break;
+		}
+	}
+	l->func_cnt = 0;
+	for (size_t i = 0; i < cnt; i++) {
+		if (l->func_of[i])
+			l->func_start[l->func_cnt++] = i;
+		l->func_of[i] = (int32_t)l->func_cnt - 1;
+	}
+
+	/* Pass 3: jumps stay inside their function (as in the kernel: a frame
+	 * belongs to one function); no function falls into the next. */
+	for (size_t i = 0; i < cnt; i++) {
+		int op = l->ops[i];
+		size_t t;
+		if (op < 0 || !bpfrt_isa_is_jump(op))
+			continue;
+		err = check_target(l, i, bpfrt_isa_jump_disp(op, &in[i]), "jump", &t);
+		if (err)
+			return err;
+		if (l->func_of[t] != l->func_of[i]) {
+			load_err(l, "insn %zu: jump out of its function to insn %zu (code 0x%02x)",
+				 i, t, in[i].code);
+			return -EINVAL;
+		}
+	}
+	for (size_t f = 0; f < l->func_cnt; f++) {
+		size_t end = f + 1 < l->func_cnt ? l->func_start[f + 1] : cnt;
+		err = ends_function(l, end);
+		if (err)
+			return err;
+	}
+
+	/* Pass 4: static call depth and recursion, from the entry point. */
+	return walk_calls(l, 0, 1);
+}
+
+static void predecode(struct bpfrt_prog *p, const int *ops)
+{
+	for (size_t i = 0; i < p->cnt; i++) {
+		const struct bpfrt_insn *in = &p->insns[i];
+		struct vm_insn *v = &p->code[i];
+		memset(v, 0, sizeof(*v));
+		if (ops[i] < 0) {
+			v->op = BPFRT_OP__COUNT;	/* never reached: checked above */
+			continue;
+		}
+		int op = ops[i];
+		v->op = (uint8_t)op;
+		v->dst = in->dst_reg;
+		v->src = in->src_reg;
+		v->off = in->off;
+		v->imm = (uint64_t)(int64_t)in->imm;
+		if (bpfrt_isa_is_jump(op))
+			v->off = (int32_t)(1 + bpfrt_isa_jump_disp(op, in));
+		switch (op) {
+		case BPFRT_OP_CALL_LOCAL:
+			v->off = 1 + in->imm;
+			break;
+		case BPFRT_OP_CALL:
+			v->imm = (uint64_t)bpfrt_vm_helper_index(p, (uint32_t)in->imm);
+			break;
+		case BPFRT_OP_LDDW:
+			v->imm = (uint64_t)(uint32_t)in->imm |
+				 (uint64_t)(uint32_t)in[1].imm << 32;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static int copy_helpers(struct bpfrt_prog *p, const struct bpfrt_helper_def *h,
+			size_t n, struct loader *l)
+{
+	uint32_t max_id = 0;
+	if (n && !h) {
+		load_err(l, "helper_cnt is %zu but helpers is NULL", n);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!h[i].fn) {
+			load_err(l, "helper id %u has no function", h[i].id);
+			return -EINVAL;
+		}
+		if (find_helper(h, i, h[i].id)) {
+			load_err(l, "helper id %u is defined twice", h[i].id);
+			return -EINVAL;
+		}
+		if (h[i].id > max_id)
+			max_id = h[i].id;
+	}
+	if (n) {
+		p->helpers = malloc(n * sizeof(*h));
+		if (!p->helpers)
+			return -ENOMEM;
+		memcpy(p->helpers, h, n * sizeof(*h));
+		p->helper_cnt = n;
+		if (max_id < VM_DENSE_HELPER_IDS) {
+			p->helper_by_id_len = max_id + 1;
+			p->helper_by_id = malloc(p->helper_by_id_len * sizeof(int32_t));
+			if (!p->helper_by_id)
+				return -ENOMEM;
+			for (uint32_t i = 0; i <= max_id; i++)
+				p->helper_by_id[i] = -1;
+			for (size_t i = 0; i < n; i++)
+				p->helper_by_id[h[i].id] = (int32_t)i;
+		}
+	}
+	return 0;
+}
+
+struct bpfrt_prog *bpfrt_prog__load_insns(const struct bpfrt_insn *insns, size_t cnt,
+					  const struct bpfrt_prog_load_opts *opts)
+{
+	struct loader l = {
+		.insns = insns,
+		.cnt = cnt,
+		.log = OPTS_GET(opts, log_buf, NULL),
+		.log_size = OPTS_GET(opts, log_size, 0),
+	};
+	const struct bpfrt_helper_def *helpers = OPTS_GET(opts, helpers, NULL);
+	size_t helper_cnt = OPTS_GET(opts, helper_cnt, 0);
+	const char *name = OPTS_GET(opts, name, NULL);
+	struct bpfrt_prog *p = NULL;
+	int err = -ENOMEM;
+
+	if (opts && opts->sz < sizeof(size_t)) {
+		load_err(&l, "bad opts size %zu", opts->sz);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!insns || cnt == 0) {
+		load_err(&l, "empty program");
+		errno = EINVAL;
+		return NULL;
+	}
+	if (cnt > VM_MAX_SLOTS) {
+		load_err(&l, "program of %zu slots is too large (limit %u)", cnt, VM_MAX_SLOTS);
+		errno = E2BIG;
+		return NULL;
+	}
+
+	l.ops = malloc(cnt * sizeof(*l.ops));
+	l.func_of = malloc(cnt * sizeof(*l.func_of));
+	l.func_start = malloc(cnt * sizeof(*l.func_start));
+	l.color = calloc(cnt, 1);
+	l.height = calloc(cnt, 1);
+	p = calloc(1, sizeof(*p));
+	if (!l.ops || !l.func_of || !l.func_start || !l.color || !l.height || !p)
+		goto out;
+
+	err = copy_helpers(p, helpers, helper_cnt, &l);
+	if (err)
+		goto out;
+	err = validate(&l, helpers, helper_cnt);
+	if (err)
+		goto out;
+
+	err = -ENOMEM;
+	p->cnt = cnt;
+	p->insns = malloc(cnt * sizeof(*insns));
+	p->code = malloc(cnt * sizeof(*p->code));
+	p->name = strdup(name ? name : "prog");
+	if (!p->insns || !p->code || !p->name)
+		goto out;
+	memcpy(p->insns, insns, cnt * sizeof(*insns));
+	predecode(p, l.ops);
+	err = 0;
+out:
+	free(l.ops);
+	free(l.func_of);
+	free(l.func_start);
+	free(l.color);
+	free(l.height);
+	if (err) {
+		if (err == -ENOMEM)
+			load_err(&l, "out of memory");
+		bpfrt_prog__free(p);
+		errno = -err;
+		return NULL;
+	}
+	return p;
+}
+
+void bpfrt_prog__free(struct bpfrt_prog *prog)
+{
+	if (!prog)
+		return;
+	free(prog->name);
+	free(prog->insns);
+	free(prog->code);
+	free(prog->helpers);
+	free(prog->helper_by_id);
+	free(prog);
+}
+
+const struct bpfrt_insn *bpfrt_prog__insns(const struct bpfrt_prog *prog, size_t *cnt)
+{
+	if (cnt)
+		*cnt = prog ? prog->cnt : 0;
+	return prog ? prog->insns : NULL;
+}
+
+static const char *const engine_names[] = {
+	[BPFRT_ENGINE_DEFAULT] = "default",
+	[BPFRT_ENGINE_INTERP] = "interp",
+	[BPFRT_ENGINE_INTERP_SWITCH] = "interp-switch",
+	[BPFRT_ENGINE_JIT] = "jit",
+};
+
+int bpfrt_engine_from_str(const char *s, enum bpfrt_engine *engine)
+{
+	if (!s || !engine)
+		return -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(engine_names); i++) {
+		if (!strcmp(s, engine_names[i])) {
+			*engine = (enum bpfrt_engine)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *bpfrt_engine_str(enum bpfrt_engine engine)
+{
+	if ((unsigned)engine < ARRAY_SIZE(engine_names))
+		return engine_names[engine];
+	return "unknown";
+}
