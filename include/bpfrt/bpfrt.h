@@ -20,6 +20,9 @@
 #include <stdint.h>
 
 #include "bpfrt/insn.h"
+#include "bpfrt/types.h"
+#include "bpfrt/map.h"
+#include "bpfrt/object.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -136,6 +139,15 @@ struct bpfrt_prog_load_opts {
 	 * caller-owned, may be NULL. */
 	char *log_buf;
 	size_t log_size;
+	/* Maps the program refers to: lddw with src_reg BPFRT_PSEUDO_MAP_IDX
+	 * (imm = index here) loads the map, BPFRT_PSEUDO_MAP_IDX_VALUE (imm =
+	 * index, second slot's imm = offset) the address of its value memory.
+	 * The program takes a reference on each map; the array is copied. */
+	struct bpfrt_map *const *maps;
+	size_t map_cnt;
+	/* Program type (context layout, allowed helpers); UNSPEC for raw
+	 * bytecode run with r1 = memory, r2 = its length. */
+	enum bpfrt_prog_type prog_type;
 };
 
 /*
@@ -160,30 +172,13 @@ BPFRT_API void bpfrt_prog__free(struct bpfrt_prog *prog);
 BPFRT_API const struct bpfrt_insn *bpfrt_prog__insns(const struct bpfrt_prog *prog,
 						     size_t *cnt);
 
-enum bpfrt_engine {
-	BPFRT_ENGINE_DEFAULT = 0,	/* the fastest engine available */
-	BPFRT_ENGINE_INTERP,		/* interpreter, computed-goto dispatch */
-	BPFRT_ENGINE_INTERP_SWITCH,	/* interpreter, plain switch (testing) */
-	BPFRT_ENGINE_JIT,		/* x86-64 JIT */
-};
+
 
 /* Parse "interp", "interp-switch", "jit", "default"; -EINVAL otherwise. */
 BPFRT_API int bpfrt_engine_from_str(const char *s, enum bpfrt_engine *engine);
 BPFRT_API const char *bpfrt_engine_str(enum bpfrt_engine engine);
 
-enum bpfrt_check_mode {
-	/* Checked unless the program was proven safe by the verifier.  Until
-	 * the verifier exists every program runs checked in this mode. */
-	BPFRT_CHECK_AUTO = 0,
-	/* Validate every memory access against the regions the program may
-	 * touch: the context memory, the live stack frames, memory helpers
-	 * hand out.  A fault stops the run with -EFAULT and a message naming
-	 * the instruction. */
-	BPFRT_CHECK_ALWAYS,
-	/* No checks: the caller vouches for the program (benchmarks, trusted
-	 * bytecode).  A bad access is undefined behaviour. */
-	BPFRT_CHECK_NEVER,
-};
+
 
 struct bpfrt_run_opts {
 	size_t sz;
