@@ -9,7 +9,7 @@ CSTD     = -std=c17 -D_GNU_SOURCE
 WARN     = -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 OPT     ?= -O2 -g
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -fvisibility=hidden -Iinclude -Isrc
-LDLIBS  += -lpthread
+LDLIBS  += -lpthread -lelf -lbpf -lz
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
@@ -20,11 +20,21 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TESTLIB  := $(sort $(wildcard tests/unit/lib/*.c))
+CORPUS_SRC := $(sort $(wildcard tests/corpus/*.bpf.c))
+CORPUS_OBJ := $(CORPUS_SRC:tests/corpus/%.bpf.c=$(BUILD)/corpus/%.bpf.o)
+TTOOL_SRC  := $(sort $(wildcard tests/tools/*.c))
+TTOOLS     := $(TTOOL_SRC:tests/tools/%.c=$(BUILD)/ttools/%)
 
 .PHONY: all lib tests fuzz clean
 all: $(BUILD)/libbpfrt.a $(BUILD)/libbpfrt.so $(BUILD)/bpfrt \
      $(BUILD)/bpfrt-conformance-plugin $(BUILD)/gen-isa-doc
-tests: all $(TESTS)
+tests: all $(TESTS) $(CORPUS_OBJ) $(TTOOLS)
+
+# The eBPF C corpus, compiled the way users build for the kernel.
+BPF_CFLAGS := -O2 -g -target bpf -I/usr/include/$(shell $(CC) -dumpmachine) -Itests/corpus
+$(BUILD)/corpus/%.bpf.o: tests/corpus/%.bpf.c $(wildcard tests/corpus/*.h)
+	@mkdir -p $(dir $@)
+	clang $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -37,11 +47,15 @@ $(BUILD)/libbpfrt.a: $(LIB_OBJ)
 $(BUILD)/libbpfrt.so: $(LIB_OBJ)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bpfrt: $(BUILD)/obj/tools/bpfrt.o $(BUILD)/libbpfrt.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# The CLI: main + one file per command group (tools/cli.h); libpcap for
+# test-run's captures.
+CLI_SRC := tools/bpfrt.c $(sort $(wildcard tools/cli_*.c)) tools/elfcode.c
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/bpfrt: $(CLI_OBJ) $(BUILD)/libbpfrt.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lelf -lpcap
 
-$(BUILD)/bpfrt-conformance-plugin: $(BUILD)/obj/tools/conformance_plugin.o $(BUILD)/libbpfrt.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lm
+$(BUILD)/bpfrt-conformance-plugin: $(BUILD)/obj/tools/conformance_plugin.o $(BUILD)/obj/tools/elfcode.o $(BUILD)/libbpfrt.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lelf -lm
 
 $(BUILD)/gen-isa-doc: $(BUILD)/obj/tools/gen_isa_doc.o $(BUILD)/libbpfrt.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -52,14 +66,26 @@ $(BUILD)/tests/%: tests/unit/%.c $(TESTLIB) $(BUILD)/libbpfrt.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(TESTLIB) $(BUILD)/libbpfrt.a $(LDFLAGS) $(LDLIBS) -lm
 
+# Test tools (the kernel oracle, capture writers): libbpf + libpcap.
+$(BUILD)/ttools/%: tests/tools/%.c $(wildcard tests/tools/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/tools -o $@ $< $(LDFLAGS) -lbpf -lelf -lz -lpcap
+
 # libFuzzer targets: clang only, always with ASan + UBSan.
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
+FUZZ_OBJ := $(LIB_SRC:%.c=build-fuzz/obj/%.o)
+FUZZ_CFLAGS = $(CSTD) $(WARN) -O1 -g -Iinclude -Isrc -fno-omit-frame-pointer
 fuzz: $(FUZZ_BIN)
-build-fuzz/%: fuzz/%.c $(LIB_SRC)
+# The library is compiled once with coverage instrumentation and shared by
+# every target; only the targets link libFuzzer's main.
+build-fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(CSTD) $(WARN) -O1 -g -Iinclude -Isrc -fsanitize=fuzzer,address,undefined \
-	    -o $@ $< $(LIB_SRC) -lpthread -lm
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
+build-fuzz/%: fuzz/%.c $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_OBJ) \
+	    $(LDLIBS) -lm
 
 docs/isa.md: $(BUILD)/gen-isa-doc
 	$(BUILD)/gen-isa-doc > $@
@@ -67,4 +93,4 @@ docs/isa.md: $(BUILD)/gen-isa-doc
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj build-fuzz/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer target for the loader and the interpreter.
+ *
+ * Input: a flags byte, a little-endian u16 giving the memory size (taken
+ * modulo MAX_MEM + 1), that many bytes of memory (fewer if the input ends),
+ * then program slots, 8 bytes each (a trailing partial slot is ignored).
+ *
+ * Random bytes rarely make a program the loader accepts, so two flags bend
+ * them towards valid ones and let the fuzzer reach the interpreter more
+ * often: F_REPAIR maps every slot onto a row of the ISA table (its opcode,
+ * discriminating field, zeroed reserved fields, an in-range jump target,
+ * a known helper id) and F_EXIT appends an exit.  With flags 0 the bytes go
+ * to the loader untouched, as in the conformance seeds.
+ *
+ * Whatever the bytes, bpfrt_prog__load_insns() must not crash, and a program
+ * it accepts must run checked, under an instruction budget, to the same
+ * result code, r0, instruction count and memory contents in both
+ * interpreter engines.  The memory is the context (r1) and the packet of
+ * LD_ABS/LD_IND.  Sanitizers catch the rest; a disagreement aborts.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpfrt/bpfrt.h"
+#include "isa/isa.h"
+
+#define MAX_MEM		512
+#define MAX_SLOTS	4096
+#define INSN_LIMIT	10000
+
+#define F_REPAIR	0x01
+#define F_EXIT		0x02
+
+/* Plain arithmetic on all five arguments, so argument passing is compared. */
+static uint64_t h_mix(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+		      struct bpfrt_run_ctx *ctx)
+{
+	return (r1 * 0x9e3779b97f4a7c15ull) ^ (r2 >> 3) ^ (r3 << 7) ^ (r4 + 1) ^ ~r5;
+}
+
+/* Reads memory the program points at: exercises bpfrt_run_ctx__check_mem
+ * against the stack and the context. */
+static uint64_t h_sum(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+		      struct bpfrt_run_ctx *ctx)
+{
+	uint64_t len = r2 & 0x3ff;
+	if (bpfrt_run_ctx__check_mem(ctx, r1, len, false))
+		return (uint64_t)-1;
+	const uint8_t *p = (const uint8_t *)(uintptr_t)r1;
+	uint64_t s = 0;
+	for (uint64_t i = 0; i < len; i++)
+		s = s * 31 + p[i];
+	return s;
+}
+
+/* Writes memory: the program's view of it afterwards must match too. */
+static uint64_t h_fill(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+		       struct bpfrt_run_ctx *ctx)
+{
+	uint64_t len = r2 & 0x3ff;
+	if (bpfrt_run_ctx__check_mem(ctx, r1, len, true))
+		return (uint64_t)-1;
+	memset((void *)(uintptr_t)r1, (int)(r3 & 0xff), len);
+	return len;
+}
+
+/* bpf_conformance's unwind: ends the program when it returns 0. */
+static uint64_t h_unwind(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			 struct bpfrt_run_ctx *ctx)
+{
+	return r1;
+}
+
+static const struct bpfrt_helper_def helpers[] = {
+	{ .id = 1, .name = "mix", .fn = h_mix },
+	{ .id = 2, .name = "sum", .fn = h_sum },
+	{ .id = 3, .name = "fill", .fn = h_fill },
+	{ .id = 5, .name = "unwind", .fn = h_unwind, .flags = BPFRT_HELPER_F_UNWIND },
+};
+
+struct outcome {
+	int rc;
+	uint64_t retval;
+	uint64_t insn_cnt;
+	uint8_t mem[MAX_MEM];
+	char err[256];
+};
+
+/* Both engines run on the same buffer (refilled in between), so r0 can be
+ * compared even when the program leaks the context address into it.  The
+ * stack is bpfrt_prog__run()'s and the call path is the same, so r10 is
+ * too. */
+static void run(const struct bpfrt_prog *prog, enum bpfrt_engine engine,
+		const uint8_t *mem, size_t mem_len, struct outcome *o)
+{
+	static uint8_t work[MAX_MEM];
+	memcpy(work, mem, mem_len);
+	o->err[0] = '\0';
+	BPFRT_OPTS(bpfrt_run_opts, ro, .ctx = mem_len ? work : NULL, .ctx_size = mem_len,
+		   .engine = engine, .check = BPFRT_CHECK_ALWAYS, .insn_limit = INSN_LIMIT,
+		   .err_buf = o->err, .err_size = sizeof(o->err));
+	o->rc = bpfrt_prog__run(prog, &ro);
+	o->retval = ro.retval;
+	o->insn_cnt = ro.insn_cnt;
+	memcpy(o->mem, work, mem_len);
+}
+
+/* Make slot i look like a row of the ISA table; see the header comment.
+ * Returns the number of slots used (2 for lddw). */
+static size_t repair(struct bpfrt_insn *insns, size_t cnt, size_t i)
+{
+	static const uint32_t helper_ids[] = { 1, 2, 3, 5 };
+	struct bpfrt_insn *in = &insns[i];
+	/* The opcode byte picks the row, so all rows stay reachable. */
+	int op = in->code % BPFRT_OP__COUNT;
+	const struct isa_row *r = &bpfrt_isa_rows[op];
+	if (r->fmt == ISA_F_LDDW && (r->mval != 0 || i + 1 >= cnt)) {
+		/* Map-relative lddw needs the ELF loader; no room for slot 2. */
+		op = BPFRT_OP_MOV64_K;
+		r = &bpfrt_isa_rows[op];
+	}
+	in->code = r->code;
+	in->dst_reg %= 11;
+	in->src_reg %= 11;
+	switch (r->fmt) {
+	case ISA_F_ALU_K: case ISA_F_ST: case ISA_F_JMP_K: in->src_reg = 0; break;
+	case ISA_F_ALU_X: case ISA_F_LDX: case ISA_F_STX: case ISA_F_JMP_X: in->imm = 0; break;
+	case ISA_F_NEG: in->src_reg = 0; in->off = 0; in->imm = 0; break;
+	case ISA_F_END: in->src_reg = 0; in->off = 0; break;
+	case ISA_F_LD_ABS: in->dst_reg = 0; in->src_reg = 0; in->off = 0; break;
+	case ISA_F_LD_IND: in->dst_reg = 0; in->off = 0; break;
+	case ISA_F_JA: in->dst_reg = 0; in->src_reg = 0; in->imm = 0; break;
+	case ISA_F_JA32: in->dst_reg = 0; in->src_reg = 0; in->off = 0; break;
+	case ISA_F_CALL:
+		in->dst_reg = 0;
+		in->off = 0;
+		if (r->mval == 0)
+			in->imm = (int32_t)helper_ids[(uint32_t)in->imm % 4];
+		break;
+	case ISA_F_CALLX: in->src_reg = 0; in->off = 0; in->imm = 0; break;
+	case ISA_F_EXIT: in->dst_reg = 0; in->src_reg = 0; in->off = 0; in->imm = 0; break;
+	case ISA_F_LDDW:
+		in->off = 0;
+		insns[i + 1].code = 0;
+		insns[i + 1].dst_reg = 0;
+		insns[i + 1].src_reg = 0;
+		insns[i + 1].off = 0;
+		break;
+	default: break;
+	}
+	switch (r->match) {
+	case ISA_M_OFF: in->off = (int16_t)r->mval; break;
+	case ISA_M_IMM: in->imm = r->mval; break;
+	case ISA_M_SRC: in->src_reg = (uint8_t)r->mval; break;
+	default: break;
+	}
+	/* r10 may only be read; the base of stores is not written. */
+	if (in->dst_reg == BPFRT_REG_10 && r->fmt != ISA_F_ST && r->fmt != ISA_F_STX &&
+	    r->fmt != ISA_F_ATOMIC)
+		in->dst_reg = BPFRT_REG_0;
+	/* Any target in the program, backwards too: loops end at the budget. */
+	if (bpfrt_isa_is_jump(op) || (r->fmt == ISA_F_CALL && r->mval == BPFRT_PSEUDO_CALL)) {
+		int64_t raw = r->fmt == ISA_F_JA32 || r->fmt == ISA_F_CALL ? in->imm : in->off;
+		int64_t target = (int64_t)((uint64_t)(raw < 0 ? -raw : raw) % cnt);
+		int64_t disp = target - (int64_t)i - 1;
+		if (r->fmt == ISA_F_JA32 || r->fmt == ISA_F_CALL)
+			in->imm = (int32_t)disp;
+		else if (disp >= INT16_MIN && disp <= INT16_MAX)
+			in->off = (int16_t)disp;
+	}
+	return r->fmt == ISA_F_LDDW ? 2 : 1;
+}
+
+static int quiet(enum bpfrt_print_level level, const char *fmt, va_list args)
+{
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct outcome a, b;
+	static struct bpfrt_insn insns[MAX_SLOTS];
+
+	bpfrt_set_print(quiet);
+	if (size < 3)
+		return 0;
+	uint8_t flags = data[0];
+	size_t mem_len = (size_t)(data[1] | data[2] << 8) % (MAX_MEM + 1);
+	data += 3;
+	size -= 3;
+	if (mem_len > size)
+		mem_len = size;
+	const uint8_t *mem = data;
+	data += mem_len;
+	size -= mem_len;
+
+	size_t cnt = size / sizeof(struct bpfrt_insn);
+	if (cnt > MAX_SLOTS)
+		cnt = MAX_SLOTS;
+	/* Copied: the input is not aligned for struct bpfrt_insn. */
+	memcpy(insns, data, cnt * sizeof(struct bpfrt_insn));
+	if ((flags & F_EXIT) && cnt < MAX_SLOTS)
+		insns[cnt++] = BPFRT_EXIT_INSN();
+	if (flags & F_REPAIR) {
+		/* The appended exit stays an exit. */
+		size_t end = (flags & F_EXIT) ? cnt - 1 : cnt;
+		for (size_t i = 0; i < end;)
+			i += repair(insns, end, i);
+	}
+
+	char log[256];
+	BPFRT_OPTS(bpfrt_prog_load_opts, lo, .name = "fuzz", .helpers = helpers,
+		   .helper_cnt = sizeof(helpers) / sizeof(helpers[0]), .log_buf = log,
+		   .log_size = sizeof(log));
+	struct bpfrt_prog *prog = bpfrt_prog__load_insns(insns, cnt, &lo);
+	if (!prog)
+		return 0;
+
+	/* A loaded program's view of its instructions is the input. */
+	size_t got_cnt = 0;
+	const struct bpfrt_insn *view = bpfrt_prog__insns(prog, &got_cnt);
+	if (got_cnt != cnt || memcmp(view, insns, cnt * sizeof(*insns))) {
+		fprintf(stderr, "bpfrt_prog__insns: %zu slots, loaded %zu\n", got_cnt, cnt);
+		abort();
+	}
+
+	run(prog, BPFRT_ENGINE_INTERP, mem, mem_len, &a);
+	run(prog, BPFRT_ENGINE_INTERP_SWITCH, mem, mem_len, &b);
+	bool same = a.rc == b.rc && memcmp(a.mem, b.mem, mem_len) == 0 &&
+		    (a.rc != 0 || (a.retval == b.retval && a.insn_cnt == b.insn_cnt));
+	if (!same) {
+		fprintf(stderr,
+			"engines disagree:\n"
+			"  interp:        rc %d retval 0x%" PRIx64 " insns %" PRIu64 " %s\n"
+			"  interp-switch: rc %d retval 0x%" PRIx64 " insns %" PRIu64 " %s\n"
+			"  memory %s\n",
+			a.rc, a.retval, a.insn_cnt, a.err, b.rc, b.retval, b.insn_cnt, b.err,
+			memcmp(a.mem, b.mem, mem_len) ? "differs" : "same");
+		abort();
+	}
+	bpfrt_prog__free(prog);
+	return 0;
+}
