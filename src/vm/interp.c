@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/common.h"
+#include "ctx/ctx.h"
 #include "vm.h"
 #include "vm_ops.h"
 
@@ -35,15 +36,59 @@ __attribute__((cold, noinline))
 static int vm_fault(struct bpfrt_run_ctx *rc, size_t idx, int op, uint64_t addr,
 		    uint64_t size, int write, uint64_t stack_lo)
 {
-	char name[32];
+	char name[32], pkt[96] = "";
 	op_name(op, name, sizeof(name));
+	if (rc->pkt_hi)
+		bpfrt_errf(pkt, sizeof(pkt), ", packet [0x%" PRIxPTR ",0x%" PRIxPTR ")",
+			   rc->pkt_lo, rc->pkt_hi);
 	bpfrt_errf(rc->err_buf, rc->err_size,
 		   "insn %zu (%s): %s of %" PRIu64 " bytes at 0x%" PRIx64
 		   " outside ctx [0x%" PRIxPTR "+%" PRIuPTR "] and stack [0x%" PRIx64
-		   ",0x%" PRIxPTR ")",
+		   ",0x%" PRIxPTR ")%s and any map value or buffer the program holds",
 		   idx, name, write ? "write" : "read", size, addr, rc->ctx_lo,
-		   rc->ctx_hi - rc->ctx_lo, stack_lo, rc->stack_hi);
+		   rc->ctx_hi - rc->ctx_lo, stack_lo, rc->stack_hi, pkt);
 	return -EFAULT;
+}
+
+/* The kernel verifier's words for a context access it refuses. */
+__attribute__((cold, noinline))
+static int vm_ctx_fault(struct bpfrt_run_ctx *rc, size_t idx, int op, uint32_t off,
+			unsigned size, int acc)
+{
+	char name[32];
+	op_name(op, name, sizeof(name));
+	if (acc == VM_ACC_ATOMIC)
+		bpfrt_errf(rc->err_buf, rc->err_size,
+			   "insn %zu (%s): BPF_ATOMIC stores into R%d ctx is not allowed", idx,
+			   name, rc->prog->code[idx].dst);
+	else
+		bpfrt_errf(rc->err_buf, rc->err_size,
+			   "insn %zu (%s): invalid bpf_context access off=%u size=%u%s", idx, name,
+			   off, size, acc == VM_ACC_WRITE ? " (write)" : "");
+	return -EFAULT;
+}
+
+int bpfrt__vm_slow_access(struct bpfrt_run_ctx *rc, size_t idx, int op, uint64_t addr,
+			  unsigned size, int acc, uint64_t *val, uint64_t stack_lo)
+{
+	/* Anything overlapping the typed context is a context access. */
+	if (rc->ctx_desc && addr < rc->ctx_hi && addr + size > rc->ctx_lo) {
+		if (addr < rc->ctx_lo || acc == VM_ACC_ATOMIC)
+			return vm_ctx_fault(rc, idx, op, (uint32_t)(addr - rc->ctx_lo), size, acc);
+		uint32_t off = (uint32_t)(addr - rc->ctx_lo);
+		const struct bpfrt_ctx_field *f =
+			bpfrt__ctx_access(rc->ctx_desc, off, size, acc == VM_ACC_WRITE);
+		if (!f)
+			return vm_ctx_fault(rc, idx, op, off, size, acc);
+		if (acc == VM_ACC_WRITE)
+			bpfrt__ctx_store(rc, f, off, size, *val);
+		else
+			*val = bpfrt__ctx_load(rc, f, off, size);
+		return 1;
+	}
+	if (bpfrt__vm_region_ok(rc, addr, size, acc != VM_ACC_READ))
+		return 0;
+	return vm_fault(rc, idx, op, addr, size, acc != VM_ACC_READ, stack_lo);
 }
 
 __attribute__((cold, noinline))

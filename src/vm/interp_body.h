@@ -17,45 +17,36 @@
 
 int VM_NAME(struct bpfrt_run_ctx *rc)
 {
-	const struct vm_insn *const base = rc->prog->code;
-	const struct vm_insn *pc = base;
-	const struct bpfrt_helper_def *const helpers = rc->prog->helpers;
+	/* base and helpers change when a tail call replaces the program. */
+	const struct vm_insn *base = rc->prog->code;
+	const struct vm_insn *pc = rc->entry_pc ? rc->entry_pc : base;
+	const struct bpfrt_helper_def *helpers = rc->prog->helpers;
 	uint64_t r[11] = { 0 };
 	struct vm_frame frames[BPFRT_MAX_CALL_FRAMES];
-	unsigned depth = 0;
-	uint64_t cnt = 0;
+	/* Callbacks run as nested invocations starting deeper: their exit at
+	 * depth0 returns to the helper that called them. */
+	const unsigned depth0 = rc->entry_depth;
+	unsigned depth = depth0;
+	uint64_t cnt = rc->insn_cnt;
 	int ret = 0;
 #if VM_CHECKED
 	const uint64_t limit = rc->insn_limit;
 #endif
 
-	r[1] = rc->arg1;
-	r[2] = rc->arg2;
-	r[10] = rc->stack_hi;
+	memcpy(&r[1], rc->args, sizeof(rc->args));
+	r[10] = rc->entry_r10;
 
 #define DST	r[pc->dst]
 #define SRC	r[pc->src]
 #define IDX	((size_t)(pc - base))
 
 #if VM_CHECKED
-	/* The live frames are [r10 - 512, top): r10 is read-only, so it is
-	 * always the current frame's pointer. */
-#define VM_CHECK(addr, size, wr)						\
-	do {									\
-		if (__builtin_expect(!bpfrt_vm_mem_ok(rc, addr, size,		\
-				r[10] - BPFRT_STACK_SIZE), 0)) {		\
-			ret = vm_fault(rc, IDX, pc->op, addr, size, wr,		\
-				       r[10] - BPFRT_STACK_SIZE);		\
-			goto vm_out;						\
-		}								\
-	} while (0)
 #define VM_COUNT()								\
 	do {									\
 		if (__builtin_expect(++cnt > limit, 0))				\
 			goto vm_limit;						\
 	} while (0)
 #else
-#define VM_CHECK(addr, size, wr) do { } while (0)
 #define VM_COUNT() (void)++cnt
 #endif
 
@@ -108,19 +99,44 @@ vm_dispatch:
 	}
 #define VM_H_ISA_F_LD_ABS(CODE, MV) VM_H_PKT(CODE, pc->imm)
 #define VM_H_ISA_F_LD_IND(CODE, MV) VM_H_PKT(CODE, (uint32_t)(SRC + pc->imm))
+	/* Checked: what the fast test refuses goes to the slow path, which
+	 * converts typed context accesses (returns 1: done), lets accesses to
+	 * held regions through (0) or faults (< 0). */
+#if VM_CHECKED
+#define VM_SLOW(addr, size, acc, valp)						\
+	({									\
+		int vm_k = 0;							\
+		if (__builtin_expect(!bpfrt_vm_mem_ok(rc, addr, size,		\
+				r[10] - BPFRT_STACK_SIZE), 0)) {		\
+			vm_k = bpfrt__vm_slow_access(rc, IDX, pc->op, addr,	\
+				size, acc, valp, r[10] - BPFRT_STACK_SIZE);	\
+			if (vm_k < 0) {						\
+				ret = vm_k;					\
+				goto vm_out;					\
+			}							\
+		}								\
+		vm_k;								\
+	})
+#else
+#define VM_SLOW(addr, size, acc, valp) ((void)(valp), 0)
+#endif
 #define VM_H_ISA_F_LDX(CODE, MV)						\
 	{									\
 		uint64_t vm_a = SRC + (uint64_t)(int64_t)pc->off;		\
-		VM_CHECK(vm_a, vm_size(CODE), 0);				\
-		DST = vm_load(CODE, vm_a);					\
+		uint64_t vm_v = 0;						\
+		if (VM_SLOW(vm_a, vm_size(CODE), VM_ACC_READ, &vm_v))		\
+			DST = vm_ext(CODE, vm_v);				\
+		else								\
+			DST = vm_load(CODE, vm_a);				\
 		pc++;								\
 		VM_NEXT();							\
 	}
 #define VM_H_STORE(CODE, VAL)							\
 	{									\
 		uint64_t vm_a = DST + (uint64_t)(int64_t)pc->off;		\
-		VM_CHECK(vm_a, vm_size(CODE), 1);				\
-		vm_store(CODE, vm_a, VAL);					\
+		uint64_t vm_v = (VAL);						\
+		if (!VM_SLOW(vm_a, vm_size(CODE), VM_ACC_WRITE, &vm_v))	\
+			vm_store(CODE, vm_a, vm_v);				\
 		pc++;								\
 		VM_NEXT();							\
 	}
@@ -134,7 +150,8 @@ vm_dispatch:
 	{									\
 		uint64_t vm_a = DST + (uint64_t)(int64_t)pc->off;		\
 		unsigned vm_n = vm_size(CODE);					\
-		VM_CHECK(vm_a, vm_n, 1);					\
+		uint64_t vm_v = 0;						\
+		(void)VM_SLOW(vm_a, vm_n, VM_ACC_ATOMIC, &vm_v);		\
 		if (VM_CHECKED && (vm_a & (vm_n - 1))) {			\
 			ret = vm_misaligned(rc, IDX, pc->op, vm_a, vm_n);	\
 			goto vm_out;						\
@@ -182,19 +199,41 @@ vm_dispatch:
 		VM_HELPER(&helpers[vm_h]);					\
 	}
 	/* r1-r5 are left as they were: the ABI says they are clobbered, so
-	 * any value is correct and this one is the cheapest. */
+	 * any value is correct and this one is the cheapest.  The helper sees
+	 * where it was called from (frame, slot, instruction count) so that
+	 * callbacks can nest below it and faults can name the slot. */
 #define VM_HELPER(H)								\
 	{									\
 		const struct bpfrt_helper_def *vm_hd = (H);			\
 		rc->stack_lo = r[10] - BPFRT_STACK_SIZE;			\
+		rc->depth = depth;						\
+		rc->call_idx = IDX;						\
+		rc->insn_cnt = cnt;						\
 		r[0] = vm_hd->fn(r[1], r[2], r[3], r[4], r[5], rc);		\
+		cnt = rc->insn_cnt;						\
+		if (__builtin_expect(rc->pending != 0, 0)) {			\
+			if (rc->pending < 0) {					\
+				ret = rc->pending;				\
+				goto vm_out;					\
+			}							\
+			/* Tail call: same ctx, frames reset, new code. */	\
+			rc->pending = 0;					\
+			rc->prog = rc->tail_prog;				\
+			base = rc->prog->code;					\
+			helpers = rc->prog->helpers;				\
+			pc = base;						\
+			depth = depth0;						\
+			r[1] = rc->tail_ctx;					\
+			r[10] = rc->entry_r10;					\
+			VM_NEXT();						\
+		}								\
 		if ((vm_hd->flags & BPFRT_HELPER_F_UNWIND) && r[0] == 0)	\
 			goto vm_done;						\
 		pc++;								\
 		VM_NEXT();							\
 	}
 #define VM_H_ISA_F_EXIT(CODE, MV)						\
-	if (depth == 0)								\
+	if (depth == depth0)							\
 		goto vm_done;							\
 	{									\
 		struct vm_frame *vm_f = &frames[--depth];			\
@@ -234,7 +273,7 @@ vm_out:
 #undef DST
 #undef SRC
 #undef IDX
-#undef VM_CHECK
+#undef VM_SLOW
 #undef VM_COUNT
 #undef VM_NEXT
 #undef VM_CASE

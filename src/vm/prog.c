@@ -5,12 +5,17 @@
  * off a function, static call depth), and pre-decode into struct vm_insn.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/common.h"
+#include "core/registry.h"
+#include "ctx/ctx.h"
+#include "helpers/helpers.h"
+#include "maps/map_internal.h"
 #include "vm.h"
 
 /* Programs are indexed with int32 displacements; the kernel's own limit is
@@ -36,6 +41,9 @@ struct loader {
 	uint8_t *height;	/* frames used by the function and its callees */
 	char *log;
 	size_t log_size;
+	struct bpfrt_map *const *maps;	/* opts.maps */
+	size_t map_cnt;
+	enum bpfrt_prog_type type;
 };
 
 static void load_err(struct loader *l, const char *fmt, ...)
@@ -130,7 +138,10 @@ static int walk_calls(struct loader *l, size_t f, unsigned depth)
 
 	l->color[f] = 1;
 	for (size_t i = start; i < end; i++) {
-		if (l->ops[i] != BPFRT_OP_CALL_LOCAL)
+		/* A callback (lddw PSEUDO_FUNC) runs on a frame below the
+		 * helper's caller, so it counts like a local call. */
+		bool cb = l->ops[i] == BPFRT_OP_LDDW_FUNC;
+		if (l->ops[i] != BPFRT_OP_CALL_LOCAL && !cb)
 			continue;
 		size_t t = (size_t)((int64_t)i + 1 + l->insns[i].imm);
 		size_t g = (size_t)l->func_of[t];
@@ -160,6 +171,67 @@ static int walk_calls(struct loader *l, size_t f, unsigned depth)
 	return 0;
 }
 
+/* lddw forms: plain 64-bit immediates, and the resolved references the
+ * ELF loader emits (map by index, map value by index + offset, callback). */
+static int check_lddw(struct loader *l, size_t i)
+{
+	const struct bpfrt_insn *in = &l->insns[i];
+	switch (in->src_reg) {
+	case 0:
+	case BPFRT_PSEUDO_FUNC:		/* target checked in pass 2 */
+		return 0;
+	case BPFRT_PSEUDO_MAP_IDX:
+	case BPFRT_PSEUDO_MAP_IDX_VALUE:
+		if ((uint32_t)in->imm >= l->map_cnt || !l->maps[(uint32_t)in->imm]) {
+			load_err(l, "insn %zu: lddw refers to map index %u, but the program "
+				 "has %zu maps", i, (uint32_t)in->imm, l->map_cnt);
+			return -EINVAL;
+		}
+		if (in->src_reg == BPFRT_PSEUDO_MAP_IDX_VALUE) {
+			struct bpfrt_map *m = l->maps[(uint32_t)in->imm];
+			uint32_t off = (uint32_t)in[1].imm;
+			/* The kernel's array_map_direct_value_addr: one-element
+			 * arrays, offset inside the value. */
+			if (m->type != BPFRT_MAP_TYPE_ARRAY || m->max_entries != 1) {
+				load_err(l, "insn %zu: direct value access to map '%s', which is "
+					 "not a one-element array", i, m->name);
+				return -EINVAL;
+			}
+			if (off >= m->value_size) {
+				load_err(l, "insn %zu: direct value offset %u is outside map '%s' "
+					 "(value_size %u)", i, off, m->name, m->value_size);
+				return -EINVAL;
+			}
+		}
+		return 0;
+	default:
+		load_err(l, "insn %zu: lddw src_reg=%d (%s) must be resolved by the ELF loader",
+			 i, in->src_reg, pseudo_name(in->src_reg));
+		return -EINVAL;
+	}
+}
+
+/* Say which helper the program wanted, by its kernel name when there is one. */
+static void unknown_helper(struct loader *l, size_t i, uint32_t id)
+{
+	const char *name = bpfrt__kernel_helper_name(id);
+	/* Raw programs get the caller's helpers, whatever bpfrt implements. */
+	if (!name || l->type == BPFRT_PROG_TYPE_UNSPEC) {
+		if (name)
+			load_err(l, "insn %zu: unknown helper id %u (the kernel's bpf_%s)", i, id,
+				 name);
+		else
+			load_err(l, "insn %zu: unknown helper id %u", i, id);
+		return;
+	}
+	if (bpfrt__helper_implemented(id))
+		load_err(l, "insn %zu: calls helper bpf_%s (id %u), which is not available to "
+			 "%s programs", i, name, id, bpfrt_prog_type_str(l->type));
+	else
+		load_err(l, "insn %zu: calls helper bpf_%s (id %u), which bpfrt does not "
+			 "implement", i, name, id);
+}
+
 static int validate(struct loader *l, const struct bpfrt_helper_def *helpers,
 		    size_t helper_cnt)
 {
@@ -181,12 +253,9 @@ static int validate(struct loader *l, const struct bpfrt_helper_def *helpers,
 		l->ops[i] = op;
 		if (bpfrt_isa_slots(op) == 2) {
 			l->ops[++i] = -1;
-			if (in[i - 1].src_reg) {
-				load_err(l, "insn %zu: lddw src_reg=%d (%s) must be resolved by "
-					 "the ELF loader", i - 1, in[i - 1].src_reg,
-					 pseudo_name(in[i - 1].src_reg));
-				return -EINVAL;
-			}
+			err = check_lddw(l, i - 1);
+			if (err)
+				return err;
 		}
 	}
 
@@ -201,9 +270,15 @@ static int validate(struct loader *l, const struct bpfrt_helper_def *helpers,
 				return err;
 			l->func_of[t] = 1;
 			break;
+		case BPFRT_OP_LDDW_FUNC:
+			err = check_target(l, i, in[i].imm, "lddw src_reg=4 (func) target", &t);
+			if (err)
+				return err;
+			l->func_of[t] = 1;
+			break;
 		case BPFRT_OP_CALL:
 			if (!find_helper(helpers, helper_cnt, (uint32_t)in[i].imm)) {
-				load_err(l, "insn %zu: unknown helper id %d", i, in[i].imm);
+				unknown_helper(l, i, (uint32_t)in[i].imm);
 				return -EINVAL;
 			}
 			break;
@@ -251,6 +326,13 @@ static int validate(struct loader *l, const struct bpfrt_helper_def *helpers,
 
 static void predecode(struct bpfrt_prog *p, const int *ops)
 {
+	for (size_t i = 0; i < p->cnt; i++)
+		if (ops[i] == BPFRT_OP_CALL_LOCAL ||
+		    ops[i] == BPFRT_OP_LDDW_FUNC) {
+			size_t t = (size_t)((int64_t)i + 1 + p->insns[i].imm);
+			p->func_start[t / 8] |= (uint8_t)(1u << (t % 8));
+		}
+	p->func_start[0] |= 1;
 	for (size_t i = 0; i < p->cnt; i++) {
 		const struct bpfrt_insn *in = &p->insns[i];
 		struct vm_insn *v = &p->code[i];
@@ -275,8 +357,25 @@ static void predecode(struct bpfrt_prog *p, const int *ops)
 			v->imm = (uint64_t)bpfrt_vm_helper_index(p, (uint32_t)in->imm);
 			break;
 		case BPFRT_OP_LDDW:
-			v->imm = (uint64_t)(uint32_t)in->imm |
-				 (uint64_t)(uint32_t)in[1].imm << 32;
+		case BPFRT_OP_LDDW_MAP_IDX:
+		case BPFRT_OP_LDDW_MAP_IDX_VALUE:
+		case BPFRT_OP_LDDW_FUNC:
+			switch (in->src_reg) {
+			case BPFRT_PSEUDO_MAP_IDX:	/* the map handle helpers take */
+				v->imm = (uint64_t)(uintptr_t)p->maps[(uint32_t)in->imm];
+				break;
+			case BPFRT_PSEUDO_MAP_IDX_VALUE:
+				v->imm = (uint64_t)(uintptr_t)bpfrt_map__mmap(
+						 p->maps[(uint32_t)in->imm]) + (uint32_t)in[1].imm;
+				break;
+			case BPFRT_PSEUDO_FUNC:	/* callback: address of its first slot */
+				v->imm = (uint64_t)(uintptr_t)&p->code[(int64_t)i + 1 + in->imm];
+				break;
+			default:
+				v->imm = (uint64_t)(uint32_t)in->imm |
+					 (uint64_t)(uint32_t)in[1].imm << 32;
+				break;
+			}
 			break;
 		default:
 			break;
@@ -324,6 +423,46 @@ static int copy_helpers(struct bpfrt_prog *p, const struct bpfrt_helper_def *h,
 	return 0;
 }
 
+static void *prog_ref_get(void *p) { return bpfrt__prog_get(p); }
+static void prog_ref_put(void *p) { bpfrt__prog_put(p); }
+static const struct bpfrt_obj_ref_ops prog_ref_ops = { prog_ref_get, prog_ref_put };
+
+/* Prog arrays drop their program references through these ops. */
+static pthread_once_t ref_ops_once = PTHREAD_ONCE_INIT;
+static void set_ref_ops(void) { bpfrt__map_set_prog_ref_ops(&prog_ref_ops); }
+
+/* Copy opts.maps with references, and note the value memory of each map
+ * that has it so checked runs let the program at it. */
+static int take_maps(struct bpfrt_prog *p, struct bpfrt_map *const *maps, size_t n)
+{
+	if (!n)
+		return 0;
+	p->maps = calloc(n, sizeof(*p->maps));
+	p->static_regions = calloc(n, sizeof(*p->static_regions));
+	if (!p->maps || !p->static_regions)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct bpfrt_map *m = maps[i];
+		if (!m)
+			continue;
+		if (m->type != BPFRT_MAP_TYPE_PROG_ARRAY)
+			bpfrt_map__get(m);
+		p->maps[i] = m;	/* indices are the lddw's: keep holes */
+		p->map_cnt = i + 1;
+		if (m->type == BPFRT_MAP_TYPE_ARRAY) {
+			uint8_t *v = bpfrt_map__mmap(m);
+			if (v)
+				p->static_regions[p->static_cnt++] = (struct vm_region){
+					.lo = (uintptr_t)v,
+					.hi = (uintptr_t)v + (uint64_t)m->max_entries * m->elem_size,
+					.kind = VM_REG_MAPVAL,
+					.writable = !(m->map_flags & BPFRT_F_RDONLY_PROG),
+				};
+		}
+	}
+	return 0;
+}
+
 struct bpfrt_prog *bpfrt_prog__load_insns(const struct bpfrt_insn *insns, size_t cnt,
 					  const struct bpfrt_prog_load_opts *opts)
 {
@@ -336,6 +475,8 @@ struct bpfrt_prog *bpfrt_prog__load_insns(const struct bpfrt_insn *insns, size_t
 	const struct bpfrt_helper_def *helpers = OPTS_GET(opts, helpers, NULL);
 	size_t helper_cnt = OPTS_GET(opts, helper_cnt, 0);
 	const char *name = OPTS_GET(opts, name, NULL);
+	struct bpfrt_map *const *maps = OPTS_GET(opts, maps, NULL);
+	size_t map_cnt = maps ? OPTS_GET(opts, map_cnt, 0) : 0;
 	struct bpfrt_prog *p = NULL;
 	int err = -ENOMEM;
 
@@ -355,6 +496,10 @@ struct bpfrt_prog *bpfrt_prog__load_insns(const struct bpfrt_insn *insns, size_t
 		return NULL;
 	}
 
+	l.maps = maps;
+	l.map_cnt = map_cnt;
+	l.type = OPTS_GET(opts, prog_type, BPFRT_PROG_TYPE_UNSPEC);
+
 	l.ops = malloc(cnt * sizeof(*l.ops));
 	l.func_of = malloc(cnt * sizeof(*l.func_of));
 	l.func_start = malloc(cnt * sizeof(*l.func_start));
@@ -363,6 +508,7 @@ struct bpfrt_prog *bpfrt_prog__load_insns(const struct bpfrt_insn *insns, size_t
 	p = calloc(1, sizeof(*p));
 	if (!l.ops || !l.func_of || !l.func_start || !l.color || !l.height || !p)
 		goto out;
+	atomic_init(&p->refcnt, 1);
 
 	err = copy_helpers(p, helpers, helper_cnt, &l);
 	if (err)
@@ -376,11 +522,19 @@ struct bpfrt_prog *bpfrt_prog__load_insns(const struct bpfrt_insn *insns, size_t
 	p->insns = malloc(cnt * sizeof(*insns));
 	p->code = malloc(cnt * sizeof(*p->code));
 	p->name = strdup(name ? name : "prog");
-	if (!p->insns || !p->code || !p->name)
+	p->func_start = calloc((cnt + 7) / 8, 1);
+	if (!p->insns || !p->code || !p->name || !p->func_start)
 		goto out;
 	memcpy(p->insns, insns, cnt * sizeof(*insns));
+	p->type = l.type;
+	p->ctx_desc = bpfrt__ctx_desc(l.type);
+	err = take_maps(p, maps, map_cnt);
+	if (err)
+		goto out;
 	predecode(p, l.ops);
-	err = 0;
+	pthread_once(&ref_ops_once, set_ref_ops);
+	p->id = bpfrt__registry_add(BPFRT_OBJ_PROG, p, &prog_ref_ops);
+	err = p->id ? 0 : -ENOMEM;
 out:
 	free(l.ops);
 	free(l.func_of);
@@ -397,16 +551,53 @@ out:
 	return p;
 }
 
-void bpfrt_prog__free(struct bpfrt_prog *prog)
+/* The last reference is gone: nobody can reach the program any more (the
+ * registry refuses a program whose count is 0). */
+static void prog_destroy(struct bpfrt_prog *prog)
 {
-	if (!prog)
-		return;
+	if (prog->id)
+		bpfrt__registry_remove(prog->id);
+	for (size_t i = 0; i < prog->map_cnt; i++)
+		if (prog->maps[i] && prog->maps[i]->type != BPFRT_MAP_TYPE_PROG_ARRAY)
+			bpfrt_map__put(prog->maps[i]);
+	free(prog->maps);
+	free(prog->static_regions);
+	free(prog->func_start);
 	free(prog->name);
 	free(prog->insns);
 	free(prog->code);
 	free(prog->helpers);
 	free(prog->helper_by_id);
 	free(prog);
+}
+
+struct bpfrt_prog *bpfrt__prog_get(struct bpfrt_prog *prog)
+{
+	long n = atomic_load(&prog->refcnt);
+	do {
+		if (n <= 0)
+			return NULL;	/* dying */
+	} while (!atomic_compare_exchange_weak(&prog->refcnt, &n, n + 1));
+	return prog;
+}
+
+void bpfrt__prog_put(struct bpfrt_prog *prog)
+{
+	if (prog && atomic_fetch_sub(&prog->refcnt, 1) == 1)
+		prog_destroy(prog);
+}
+
+uint32_t bpfrt__prog_id(const struct bpfrt_prog *prog)
+{
+	return prog ? prog->id : 0;
+}
+
+/* Free drops the caller's reference: prog arrays may keep the program
+ * alive (and runnable through tail calls) after its owner is done. */
+void bpfrt_prog__free(struct bpfrt_prog *prog)
+{
+	if (prog)
+		bpfrt__prog_put(prog);
 }
 
 const struct bpfrt_insn *bpfrt_prog__insns(const struct bpfrt_prog *prog, size_t *cnt)

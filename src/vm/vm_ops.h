@@ -145,6 +145,20 @@ VM_INLINE uint64_t vm_load(unsigned code, uint64_t addr)
 	}
 }
 
+/* A value the context emulation loaded: already zero-extended (pointers
+ * are whole), sign-extended here for ldxs*. */
+VM_INLINE uint64_t vm_ext(unsigned code, uint64_t v)
+{
+	if (BPFRT_MODE(code) != BPFRT_MEMSX)
+		return v;
+	switch (BPFRT_SIZE(code)) {
+	case BPFRT_B: return (uint64_t)(int64_t)(int8_t)v;
+	case BPFRT_H: return (uint64_t)(int64_t)(int16_t)v;
+	case BPFRT_W: return (uint64_t)(int64_t)(int32_t)v;
+	default: return v;
+	}
+}
+
 VM_INLINE void vm_store(unsigned code, uint64_t addr, uint64_t val)
 {
 	void *p = (void *)(uintptr_t)addr;
