@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bpfrt - command-line front end of libbpfrt: run, assemble and disassemble
- * eBPF programs.
+ * eBPF programs; list and test-run the programs of clang/libbpf ELF objects.
  *
  * Uses only the public API (bpfrt/bpfrt.h) so that it doubles as a check
- * that the API is enough to build a real tool on.
+ * that the API is enough to build a real tool on.  This file has main, the
+ * help text, the helpers every command shares and `asm`; the other commands
+ * live in cli_*.c (see cli.h).
  *
  * Exit codes: 0 success, 1 the program failed at run time (fault,
  * instruction limit), 2 bad input or usage (unreadable or malformed file,
@@ -21,19 +23,9 @@
 #include <string.h>
 
 #include "bpfrt/bpfrt.h"
-#include "elfcode.h"
+#include "cli.h"
 
-enum {
-	EXIT_RUNTIME = 1,
-	EXIT_INPUT = 2,
-};
-
-/* An unverified program may loop forever; checked runs stop after this many
- * instructions unless --insn-limit says otherwise. */
-#define DEFAULT_INSN_LIMIT 100000000ull
-
-static void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void errmsg(const char *fmt, ...)
+void errmsg(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -43,13 +35,16 @@ static void errmsg(const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char usage_text[] =
+const char usage_text[] =
 	"usage: bpfrt COMMAND [ARGS]\n"
 	"\n"
 	"commands:\n"
-	"  run FILE [options]       load and run a program; print r0\n"
+	"  run FILE [options]       load and run a program with r1 = memory,\n"
+	"                           r2 = its length; print r0\n"
 	"      --raw                FILE is raw bytecode whatever it looks like\n"
-	"      --prog NAME          ELF: the section or function to run\n"
+	"      --prog NAME          ELF: the program (function) or section to run\n"
+	"      --type PROGTYPE      ELF: program type for sections whose name does\n"
+	"                           not tell it (xdp, tc, socket_filter, ...)\n"
 	"      --mem FILE           memory for the program: r1 = a copy of it,\n"
 	"                           r2 = its length (default: none, r1 = r2 = 0)\n"
 	"      --engine ENGINE      interp, interp-switch or jit (default: fastest)\n"
@@ -59,20 +54,58 @@ static const char usage_text[] =
 	"      --insn-limit N       stop a checked run after N instructions\n"
 	"                           (default 100000000; 0 = no limit)\n"
 	"  asm IN.asm [-o OUT.bin]  assemble; without -o print the slots as hex\n"
-	"  disasm FILE [options]    disassemble a program\n"
+	"  disasm FILE [options]    disassemble a program; for an ELF object the\n"
+	"                           instructions after loading (relocated, with\n"
+	"                           their subprograms), else as in the section\n"
 	"      --style STYLE        asm (reassemblable, default) or kernel\n"
-	"      --raw, --prog NAME   as for run\n"
+	"      --raw, --prog NAME, --type PROGTYPE   as for run; without --prog\n"
+	"                           every program of the object\n"
+	"  prog list OBJ [--json] [--type PROGTYPE] [--btf FILE]\n"
+	"                           the programs: name, section, type, instructions\n"
+	"  map list OBJ [--json] [--type PROGTYPE] [--btf FILE]\n"
+	"                           the maps: name, type, key/value size,\n"
+	"                           max_entries, flags\n"
+	"  test-run OBJ --prog NAME (--pcap FILE | --data FILE) [options]\n"
+	"                           run a program over every frame of a capture\n"
+	"                           (pcap or pcapng) or over one raw frame, as the\n"
+	"                           kernel's BPF_PROG_TEST_RUN; maps persist from\n"
+	"                           frame to frame\n"
+	"      --pcap FILE          the frames: a pcap or pcapng capture\n"
+	"      --data FILE          the frame: the file's bytes\n"
+	"      --engine ENGINE      as for run\n"
+	"      --check MODE         as for run\n"
+	"      --repeat N           run each frame N times and report the mean ns\n"
+	"                           per run (the program's effects on maps and\n"
+	"                           ring buffers happen N times, as in the kernel)\n"
+	"      --json               one JSON line per frame (and per ring buffer\n"
+	"                           record, per map entry): docs/corpus.md\n"
+	"      --dump-maps          after the frames, every entry of every writable\n"
+	"                           keyed map (global data by section name)\n"
+	"      --out FILE.pcap      write the frames that leave the program, as the\n"
+	"                           program left them: XDP_PASS, XDP_TX,\n"
+	"                           XDP_REDIRECT; for tc TC_ACT_OK, TC_ACT_UNSPEC,\n"
+	"                           TC_ACT_PIPE, TC_ACT_RECLASSIFY, TC_ACT_REDIRECT\n"
+	"                           (not SHOT, STOLEN, QUEUED, REPEAT, TRAP); for\n"
+	"                           other types a non-zero return value\n"
+	"      --type PROGTYPE      program type for sections whose name does not\n"
+	"                           tell it\n"
+	"      --btf FILE           target BTF for CO-RE (default: the kernel's)\n"
+	"      --cpu N              logical CPU the runs happen on (default 0)\n"
 	"  version                  print the version\n"
 	"  help                     print this text (also -h, --help)\n"
 	"\n"
 	"FILE is raw bytecode (8-byte slots), assembly text (*.asm, *.s) or an\n"
-	"eBPF ELF object without relocations.\n"
-	"exit status: 0 ok, 1 run-time failure, 2 bad input or usage\n";
+	"eBPF ELF object.  ELF objects go through the loader (maps, global data,\n"
+	"calls, CO-RE); one whose sections have no libbpf SEC() name and no\n"
+	"--type runs as raw code if it has no relocations.\n"
+	"Set BPFRT_VERBOSE=1 to see the library's own messages.\n"
+	"exit status: 0 ok (test-run: also when frames were refused, as the\n"
+	"kernel refuses them), 1 run-time failure, 2 bad input or usage\n";
 
-/* ---- input ------------------------------------------------------------ */
+/* ---- shared helpers ------------------------------------------------------ */
 
 /* Read a whole file; "-" is stdin.  Returns 0 or prints why and returns -1. */
-static int read_file(const char *path, uint8_t **out, size_t *len)
+int read_file(const char *path, uint8_t **out, size_t *len)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (!f) {
@@ -116,95 +149,14 @@ static int read_file(const char *path, uint8_t **out, size_t *len)
 	return 0;
 }
 
-static bool has_suffix(const char *s, const char *suf)
+bool has_suffix(const char *s, const char *suf)
 {
 	size_t a = strlen(s), b = strlen(suf);
 	return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
-struct code {
-	struct bpfrt_insn *insns;
-	size_t cnt;
-	char name[128];
-};
-
-/*
- * Load the instructions of FILE: an ELF object, assembly text (by extension)
- * or raw bytecode (with --raw, or anything else).  Returns 0, or prints why
- * and returns EXIT_INPUT.
- */
-static int load_code(const char *path, bool raw, const char *prog, struct code *c)
-{
-	uint8_t *buf;
-	size_t len;
-	if (read_file(path, &buf, &len))
-		return EXIT_INPUT;
-
-	const char *base = strrchr(path, '/');
-	snprintf(c->name, sizeof(c->name), "%s", base ? base + 1 : path);
-	int ret = 0;
-	bool elf = !raw && elfcode_is_elf(buf, len);
-	bool text = !raw && !elf && (has_suffix(path, ".asm") || has_suffix(path, ".s"));
-
-	if (prog && !elf) {
-		errmsg("%s: --prog applies only to ELF objects", path);
-		ret = EXIT_INPUT;
-	} else if (elf) {
-		char err[512];
-		if (elfcode_extract(buf, len, prog, &c->insns, &c->cnt,
-				    c->name, sizeof(c->name), err, sizeof(err))) {
-			errmsg("%s: %s", path, err);
-			ret = EXIT_INPUT;
-		}
-	} else if (text) {
-		if (memchr(buf, '\0', len)) {
-			errmsg("%s: not a text file (contains NUL bytes)", path);
-			ret = EXIT_INPUT;
-		} else {
-			char *s = malloc(len + 1);
-			char err[512] = "";
-			if (!s) {
-				errmsg("%s: out of memory", path);
-				ret = EXIT_INPUT;
-			} else {
-				memcpy(s, buf, len);
-				s[len] = '\0';
-				int r = bpfrt_asm(s, &c->insns, &c->cnt, err, sizeof(err));
-				if (r) {
-					errmsg("%s: %s", path, err[0] ? err : strerror(-r));
-					ret = EXIT_INPUT;
-				}
-				free(s);
-			}
-		}
-	} else if (len == 0) {
-		errmsg("%s: empty program", path);
-		ret = EXIT_INPUT;
-	} else if (len % sizeof(struct bpfrt_insn)) {
-		errmsg("%s: size %zu is not a multiple of %zu", path, len,
-		       sizeof(struct bpfrt_insn));
-		ret = EXIT_INPUT;
-	} else {
-		/* Copy rather than cast: buf has no alignment guarantee for
-		 * the instruction struct beyond malloc's, and the slot count
-		 * is what the API takes. */
-		c->insns = malloc(len);
-		if (!c->insns) {
-			errmsg("%s: out of memory", path);
-			ret = EXIT_INPUT;
-		} else {
-			memcpy(c->insns, buf, len);
-			c->cnt = len / sizeof(struct bpfrt_insn);
-		}
-	}
-	free(buf);
-	return ret;
-}
-
-/* ---- option parsing ----------------------------------------------------- */
-
 /* Decimal or 0x-hex unsigned number, the whole string. */
-static bool parse_u64(const char *s, uint64_t *v)
+bool parse_u64(const char *s, uint64_t *v)
 {
 	if (!*s || *s == '-' || *s == '+' || *s == ' ')
 		return false;
@@ -218,7 +170,7 @@ static bool parse_u64(const char *s, uint64_t *v)
 }
 
 /* Report a getopt_long() failure ('?' or ':') on argv. */
-static int bad_option(const char *cmd, int c, char **argv)
+int bad_option(const char *cmd, int c, char **argv)
 {
 	const char *arg = argv[optind - 1];
 	if (c == ':')
@@ -234,7 +186,7 @@ static int bad_option(const char *cmd, int c, char **argv)
 }
 
 /* Exactly one positional argument left after the options. */
-static const char *one_file(const char *cmd, int argc, char **argv)
+const char *one_file(const char *cmd, int argc, char **argv)
 {
 	if (optind >= argc) {
 		errmsg("%s: missing FILE; try 'bpfrt help'", cmd);
@@ -247,134 +199,43 @@ static const char *one_file(const char *cmd, int argc, char **argv)
 	return argv[optind];
 }
 
-/* ---- commands ----------------------------------------------------------- */
-
-static int cmd_run(int argc, char **argv)
+bool parse_engine(const char *cmd, const char *s, enum bpfrt_engine *engine)
 {
-	static const struct option opts[] = {
-		{ "raw", no_argument, NULL, 'r' },
-		{ "prog", required_argument, NULL, 'p' },
-		{ "mem", required_argument, NULL, 'm' },
-		{ "engine", required_argument, NULL, 'e' },
-		{ "repeat", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "check", required_argument, NULL, 'c' },
-		{ "insn-limit", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	bool raw = false, json = false;
-	const char *prog_sel = NULL, *mem_path = NULL;
-	enum bpfrt_engine engine = BPFRT_ENGINE_DEFAULT;
-	enum bpfrt_check_mode check = BPFRT_CHECK_AUTO;
-	uint64_t repeat = 1, limit = DEFAULT_INSN_LIMIT;
-	int c;
-
-	while ((c = getopt_long(argc, argv, ":rp:m:e:n:jc:l:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r': raw = true; break;
-		case 'p': prog_sel = optarg; break;
-		case 'm': mem_path = optarg; break;
-		case 'j': json = true; break;
-		case 'e':
-			if (bpfrt_engine_from_str(optarg, &engine)) {
-				errmsg("run: unknown engine '%s' (interp, interp-switch, jit)",
-				       optarg);
-				return EXIT_INPUT;
-			}
-			break;
-		case 'n':
-			if (!parse_u64(optarg, &repeat) || repeat == 0 || repeat > UINT32_MAX) {
-				errmsg("run: --repeat wants a number from 1 to %" PRIu32
-				       ", not '%s'", UINT32_MAX, optarg);
-				return EXIT_INPUT;
-			}
-			break;
-		case 'c':
-			if (!strcmp(optarg, "auto"))
-				check = BPFRT_CHECK_AUTO;
-			else if (!strcmp(optarg, "always"))
-				check = BPFRT_CHECK_ALWAYS;
-			else if (!strcmp(optarg, "never"))
-				check = BPFRT_CHECK_NEVER;
-			else {
-				errmsg("run: unknown check mode '%s' (auto, always, never)",
-				       optarg);
-				return EXIT_INPUT;
-			}
-			break;
-		case 'l':
-			if (!parse_u64(optarg, &limit)) {
-				errmsg("run: --insn-limit wants a number, not '%s'", optarg);
-				return EXIT_INPUT;
-			}
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			return bad_option("run", c, argv);
-		}
+	if (bpfrt_engine_from_str(s, engine)) {
+		errmsg("%s: unknown engine '%s' (interp, interp-switch, jit)", cmd, s);
+		return false;
 	}
-	const char *path = one_file("run", argc, argv);
-	if (!path)
-		return EXIT_INPUT;
-
-	/* Memory first: a bad --mem is a usage error worth reporting before
-	 * any work on the program. */
-	uint8_t *mem = NULL;
-	size_t mem_len = 0;
-	if (mem_path && read_file(mem_path, &mem, &mem_len))
-		return EXIT_INPUT;
-
-	struct code code = { 0 };
-	int ret = load_code(path, raw, prog_sel, &code);
-	if (ret) {
-		free(mem);
-		return ret;
-	}
-
-	char log[1024] = "";
-	BPFRT_OPTS(bpfrt_prog_load_opts, lo, .name = code.name, .log_buf = log,
-		   .log_size = sizeof(log));
-	struct bpfrt_prog *prog = bpfrt_prog__load_insns(code.insns, code.cnt, &lo);
-	free(code.insns);
-	if (!prog) {
-		errmsg("%s: %s", path, log[0] ? log : strerror(errno));
-		free(mem);
-		return EXIT_INPUT;
-	}
-
-	char rerr[1024] = "";
-	BPFRT_OPTS(bpfrt_run_opts, ro, .ctx = mem, .ctx_size = mem_len,
-		   .engine = engine, .check = check, .repeat = (uint32_t)repeat,
-		   .insn_limit = limit, .err_buf = rerr, .err_size = sizeof(rerr));
-	int r = bpfrt_prog__run(prog, &ro);
-	if (r < 0) {
-		errmsg("%s: %s", path, rerr[0] ? rerr : strerror(-r));
-		/* The engine or the options were refused before running:
-		 * that is the caller's input, not the program failing. */
-		ret = (r == -ENOTSUP || r == -EINVAL) ? EXIT_INPUT : EXIT_RUNTIME;
-	} else if (json) {
-		printf("{\"retval\": %" PRIu64 ", \"runs\": %" PRIu64
-		       ", \"ns_per_run\": %" PRIu64 "}\n",
-		       ro.retval, repeat, ro.duration_ns);
-	} else {
-		printf("r0 = %" PRIu64 " (0x%" PRIx64 ")", ro.retval, ro.retval);
-		if ((int64_t)ro.retval < 0)
-			printf(", signed %" PRId64, (int64_t)ro.retval);
-		putchar('\n');
-		if (repeat > 1) {
-			printf("%" PRIu64 " runs, %" PRIu64 " ns/run", repeat, ro.duration_ns);
-			if (ro.insn_cnt)
-				printf(", %" PRIu64 " insns/run", ro.insn_cnt);
-			putchar('\n');
-		}
-	}
-	bpfrt_prog__free(prog);
-	free(mem);
-	return ret;
+	return true;
 }
+
+bool parse_check(const char *cmd, const char *s, enum bpfrt_check_mode *check)
+{
+	if (!strcmp(s, "auto"))
+		*check = BPFRT_CHECK_AUTO;
+	else if (!strcmp(s, "always"))
+		*check = BPFRT_CHECK_ALWAYS;
+	else if (!strcmp(s, "never"))
+		*check = BPFRT_CHECK_NEVER;
+	else {
+		errmsg("%s: unknown check mode '%s' (auto, always, never)", cmd, s);
+		return false;
+	}
+	return true;
+}
+
+bool parse_prog_type(const char *cmd, const char *s, enum bpfrt_prog_type *type)
+{
+	/* "unspec" is a name the library knows, but as a default type it
+	 * means "none given", which would silently change nothing. */
+	if (bpfrt_prog_type_from_str(s, type) || *type == BPFRT_PROG_TYPE_UNSPEC) {
+		errmsg("%s: unknown program type '%s' (xdp, tc, sched_cls, sched_act, "
+		       "socket_filter, cgroup_skb, kprobe, tracepoint, ...)", cmd, s);
+		return false;
+	}
+	return true;
+}
+
+/* ---- asm -------------------------------------------------------------------- */
 
 static int cmd_asm(int argc, char **argv)
 {
@@ -451,58 +312,6 @@ static int cmd_asm(int argc, char **argv)
 	return ret;
 }
 
-static int cmd_disasm(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "style", required_argument, NULL, 's' },
-		{ "raw", no_argument, NULL, 'r' },
-		{ "prog", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	enum bpfrt_disasm_style style = BPFRT_DISASM_ASM;
-	bool raw = false;
-	const char *prog_sel = NULL;
-	int c;
-	while ((c = getopt_long(argc, argv, ":s:rp:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			if (!strcmp(optarg, "asm"))
-				style = BPFRT_DISASM_ASM;
-			else if (!strcmp(optarg, "kernel"))
-				style = BPFRT_DISASM_KERNEL;
-			else {
-				errmsg("disasm: unknown style '%s' (asm, kernel)", optarg);
-				return EXIT_INPUT;
-			}
-			break;
-		case 'r': raw = true; break;
-		case 'p': prog_sel = optarg; break;
-		case 'h': fputs(usage_text, stdout); return 0;
-		default: return bad_option("disasm", c, argv);
-		}
-	}
-	const char *path = one_file("disasm", argc, argv);
-	if (!path)
-		return EXIT_INPUT;
-
-	struct code code = { 0 };
-	int ret = load_code(path, raw, prog_sel, &code);
-	if (ret)
-		return ret;
-	char *text = bpfrt_disasm(code.insns, code.cnt, style);
-	free(code.insns);
-	if (!text) {
-		errmsg("%s: cannot disassemble: %s", path, strerror(errno));
-		return EXIT_INPUT;
-	}
-	fputs(text, stdout);
-	if (text[0] && text[strlen(text) - 1] != '\n')
-		putchar('\n');
-	free(text);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -522,6 +331,12 @@ int main(int argc, char **argv)
 		return cmd_asm(sub_argc, sub_argv);
 	if (!strcmp(cmd, "disasm"))
 		return cmd_disasm(sub_argc, sub_argv);
+	if (!strcmp(cmd, "prog"))
+		return cmd_prog(sub_argc, sub_argv);
+	if (!strcmp(cmd, "map"))
+		return cmd_map(sub_argc, sub_argv);
+	if (!strcmp(cmd, "test-run"))
+		return cmd_test_run(sub_argc, sub_argv);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("bpfrt %s\n", bpfrt_version());
 		return 0;

@@ -210,8 +210,8 @@ static int extract(Elf *e, const char *prog, struct bpfrt_insn **insns,
 		return fail(err, err_size, -EINVAL, "'%s' is empty", p.name);
 	if (has_relocs(e, p.shndx, p.off, p.size))
 		return fail(err, err_size, -ENOTSUP,
-			    "section %s has relocations; the ELF loader (maps, calls) "
-			    "is not available yet", secname);
+			    "section %s has relocations (maps, global data, calls); "
+			    "only the ELF loader can load it", secname);
 
 	struct bpfrt_insn *out = malloc(p.size);
 	if (!out)

@@ -2,9 +2,11 @@
 /*
  * elfcode.h - take the code of a simple eBPF ELF object.
  *
- * A stop-gap shared by the CLI and the conformance plugin until the library
- * has a real ELF loader: it finds one executable section (or one function in
- * it) and hands back its instruction slots.  Objects that need the loader
+ * Used by the conformance plugin (--elf: its objects are single functions
+ * without relocations) and by the CLI for objects the library's loader
+ * cannot type (code sections without a libbpf SEC() name, no --type given):
+ * it finds one executable section (or one function in it) and hands back
+ * its instruction slots as raw code.  Objects that need the loader
  * (relocations: maps, global data, calls across sections) are refused with a
  * message saying so, rather than run with unresolved instructions.
  */

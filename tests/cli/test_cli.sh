@@ -64,7 +64,8 @@ check "--help exits 0" 0 '^usage: bpfrt' '' "$BPFRT" --help
 missing=()
 "$BPFRT" help >"$T/help"
 for w in run asm disasm version help --raw --prog --mem --engine --repeat \
-	 --json --check --insn-limit --style -o; do
+	 --json --check --insn-limit --style -o prog map list test-run --type --pcap \
+	 --data --dump-maps --out --btf --cpu; do
 	grep -qE -- "(^|[ [])$w([ ,=]|$)" "$T/help" || missing+=("$w")
 done
 if [ ${#missing[@]} = 0 ]; then ok "help lists every command and option"
@@ -207,9 +208,24 @@ EOF
 	check "ELF: --prog section" 0 '^r0 = 2 ' '' "$BPFRT" run "$T/two.o" --prog sec_two
 	check "ELF: --prog function symbol" 0 '^r0 = 1 ' '' "$BPFRT" run "$T/two.o" --prog f_one
 	check "ELF: unknown --prog" 2 '' "^bpfrt: .*no section or function named 'three'" "$BPFRT" run "$T/two.o" --prog three
-	check "ELF: relocations refused" 2 '' '^bpfrt: .*section prog has relocations; the ELF loader' \
+	# Sections without a SEC() name the loader knows: raw code above; with
+	# relocations only the loader can help, and it needs the type.
+	check "ELF: relocations, unknown section: needs --type" 2 '' \
+		"^bpfrt: reloc.o: section 'prog': unknown program section name; give its program type with --type" \
 		"$BPFRT" run "$T/reloc.o"
+	# Loaded (the .bss map made, relocations applied), but a typed program
+	# takes a context, not raw memory: the library sends it to test-run.
+	check "ELF: relocations, --type: loads; typed programs need test-run" 2 '' \
+		'^bpfrt: .*test-run' "$BPFRT" run "$T/reloc.o" --type socket_filter
 	check "ELF: disasm" 0 '^0: .*r0 = 2' '' "$BPFRT" disasm "$T/two.o" --prog f_two --style kernel
+	check "ELF: disasm --type: every program, headed" 0 '^# program f_two, section sec_two, type xdp$' '' \
+		"$BPFRT" disasm "$T/two.o" --type xdp
+	check "ELF: disasm after load: the .bss map reference" 0 '^[0-9]+: .*map' '' \
+		"$BPFRT" disasm "$T/reloc.o" --type socket_filter --style kernel
+	check "ELF: --type on a raw file: exit 2" 2 '' '^bpfrt: .*--type applies only to ELF' \
+		"$BPFRT" run "$T/r42.bin" --type xdp
+	check "ELF: unknown --type: exit 2" 2 '' "^bpfrt: run: unknown program type 'warp'" \
+		"$BPFRT" run "$T/two.o" --type warp
 else
 	echo "skip ELF checks (no clang -target bpf)"
 fi
