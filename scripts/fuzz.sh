@@ -34,7 +34,7 @@ if [[ -z $bindir ]]; then
 	bindir=$out
 fi
 
-mkdir -p "$out/corpus/fuzz_vm" "$out/corpus/fuzz_asm" "$out/logs"
+mkdir -p "$out/corpus/fuzz_vm" "$out/corpus/fuzz_asm" "$out/corpus/fuzz_loader" "$out/logs"
 
 # hex string on stdin -> bytes on stdout.
 unhex() {
@@ -46,7 +46,11 @@ unhex() {
 }
 
 seed_corpora() {
-	local vectors=$conf/vectors.jsonl n=0
+	local vectors=$conf/vectors.jsonl n=0 o
+	# The loader starts from real clang objects (built by `make tests`).
+	for o in build/corpus/*.bpf.o; do
+		[[ -e $o ]] && cp "$o" "$out/corpus/fuzz_loader/"
+	done
 	if [[ -r $vectors ]]; then
 		# One JSON object per line with "program" and "mem" as hex strings.
 		while IFS=' ' read -r name prog mem; do

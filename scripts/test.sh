@@ -46,6 +46,10 @@ suites() {
 	done
 	run "conformance ($build)" python3 tests/conformance/run.py --build "$build"
 	run "cli ($build)" bash tests/cli/test_cli.sh "$build"
+	run "test-run cli ($build)" bash tests/cli/test_testrun.sh "$build"
+	# Every corpus program x every capture against the kernel's
+	# BPF_PROG_TEST_RUN (skips itself where bpf() is unavailable).
+	run "kernel diff ($build)" python3 tests/diff/run.py --build "$build" --engine all
 }
 
 if ! make -j"$(nproc)" tests >/dev/null; then
