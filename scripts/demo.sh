@@ -82,6 +82,29 @@ rc=$?
 echo "exit status $rc"
 [ $rc = 1 ] || failures=$((failures + 1))
 
+section "unmodified clang objects over a capture: XDP drop-ICMP and an L4 load balancer"
+# The same .o files the kernel loads (tests/corpus), and captures written
+# with libpcap by build/ttools/mkpcap.
+if "${mk[@]}" "$BUILD/ttools/mkpcap" "$BUILD/corpus/xdp_drop_icmp.bpf.o" \
+	"$BUILD/corpus/xdp_lb.bpf.o" >/dev/null 2>&1 && "$BUILD/ttools/mkpcap" "$OUT" >/dev/null; then
+	echo "\$ bpfrt prog list xdp_drop_icmp.bpf.o"
+	"$BPFRT" prog list "$BUILD/corpus/xdp_drop_icmp.bpf.o" || failures=$((failures + 1))
+	echo "\$ bpfrt test-run xdp_drop_icmp.bpf.o --prog xdp_drop_icmp --pcap mix.pcap"
+	"$BPFRT" test-run "$BUILD/corpus/xdp_drop_icmp.bpf.o" --prog xdp_drop_icmp \
+		--pcap "$OUT/mix.pcap" | tail -n 8 || failures=$((failures + 1))
+	echo "\$ bpfrt test-run xdp_lb.bpf.o --prog xdp_lb --pcap lb.pcap --out lb-out.pcap"
+	"$BPFRT" test-run "$BUILD/corpus/xdp_lb.bpf.o" --prog xdp_lb --pcap "$OUT/lb.pcap" \
+		--out "$OUT/lb-out.pcap" | tail -n 6 || failures=$((failures + 1))
+	if "${mk[@]}" "$BUILD/ttools/kernel_testrun" >/dev/null 2>&1; then
+		echo
+		echo "does the kernel agree? (BPF_PROG_TEST_RUN on the same objects and frames)"
+		python3 tests/diff/run.py --build "$BUILD" --engine interp \
+			-k xdp_drop_icmp,xdp_lb 2>&1 | tail -n 1
+	fi
+else
+	echo "(skipped: needs clang -target bpf and libpcap; run scripts/setup.sh)"
+fi
+
 echo
 if [ $failures = 0 ]; then
 	echo "${G}demo: all results as expected${N}"

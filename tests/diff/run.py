@@ -184,7 +184,8 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--engine", choices=ENGINES + ("all",), default="all")
     ap.add_argument("--cases", default=os.path.join(HERE, "cases.txt"))
-    ap.add_argument("-k", "--filter", default="", help="only cases whose line contains this")
+    ap.add_argument("-k", "--filter", default="",
+                    help="only cases whose line contains one of these comma-separated words")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
 
@@ -205,7 +206,7 @@ def main():
     unavailable = set()         # engines bpfrt said it does not have
     for obj, prog, pcap in load_cases(args.cases):
         name = "%s %s %s" % (obj, prog, pcap)
-        if args.filter and args.filter not in name:
+        if args.filter and not any(w in name for w in args.filter.split(",")):
             continue
         objpath = os.path.join(build, "corpus", obj)
         pcappath = os.path.join(pcapdir, pcap)
