@@ -50,6 +50,8 @@ suites() {
 	# Every corpus program x every capture against the kernel's
 	# BPF_PROG_TEST_RUN (skips itself where bpf() is unavailable).
 	run "kernel diff ($build)" python3 tests/diff/run.py --build "$build" --engine all
+	run "kernel diff, runtime cases ($build)" python3 tests/diff/run.py --build "$build" \
+		--engine all --cases tests/corpus/rt_cases.txt
 }
 
 if ! make -j"$(nproc)" tests >/dev/null; then
