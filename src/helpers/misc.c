@@ -162,22 +162,46 @@ void bpfrt__set_trace_sink(void (*fn)(void *user, const char *msg), void *user)
 #define MAX_BPRINTF_BUF 1024
 #define MAX_BPRINTF_VARARGS 12
 
-static void out_str(char *out, size_t size, size_t *n, const char *s)
+/* Append a piece that formatted to len characters (snprintf's answer:
+ * more than the piece holds for huge widths, one for %c of a NUL) and count
+ * them all, as bstr_printf counts what did not fit. */
+static void out_piece(char *out, size_t size, size_t *n, const char *s, int len)
 {
-	size_t l = strlen(s);
+	size_t l = len < 0 ? 0 : (size_t)len, have = strnlen(s, l);
 	if (*n < size) {
-		size_t c = size - *n - 1 < l ? size - *n - 1 : l;
-		memcpy(out + *n, s, c);
+		size_t room = size - *n - 1, c = l < room ? l : room;
+		memcpy(out + *n, s, have < c ? have : c);
+		if (have < c)
+			memset(out + *n + have, 0, c - have);
 		out[*n + c] = 0;
 	}
 	*n += l;
 }
 
+static void out_str(char *out, size_t size, size_t *n, const char *s)
+{
+	out_piece(out, size, n, s, (int)strlen(s));
+}
+
+/* What may follow %s or a plain %p: the end, a space or punctuation. */
+static bool spec_end(char c)
+{
+	return !c || c == ' ' || (c >= '\t' && c <= '\r') ||
+	       (c > ' ' && c < 0x7f && !(c >= '0' && c <= '9') &&
+		!((c | 0x20) >= 'a' && (c | 0x20) <= 'z'));
+}
+
 /*
- * The kernel's bpf_bprintf_prepare subset: %% %c %s %p (%pK %px %pI4
- * %pi4 %pI6 %pi6) and integers d i u x X with flags "0+- ", a width and
- * the l/ll modifiers.  Anything else, or more conversions than arguments,
- * is -EINVAL.  Strings and %pI addresses are read safely.
+ * The kernel's bpf_bprintf_prepare subset: %% %c %s %p (%pK %px %ps %pS,
+ * %pks %pus, %pI4 %pi4 %pI6 %pi6) and integers d i u x X with flags
+ * "0+- ", a width and the l/ll modifiers.  Anything else, a format byte
+ * that is neither printable nor a space, %s followed by a letter or digit,
+ * or more conversions than arguments is -EINVAL.  Strings and %pI
+ * addresses are read safely: a bad string prints as "", a bad address as
+ * zeroes.  Pointers print as vsprintf's %px does (16 hex digits, no
+ * prefix), also for %p and %pK: bpfrt has no pointer hashing, and the
+ * kernel prints NULL that way too.  %ps/%pS print "0x<hex>", vsprintf's
+ * answer for an address that is no kernel symbol.
  */
 long bpfrt__bprintf(char *out, size_t size, const char *fmt, uint32_t fmt_size,
 		    const uint64_t *args, uint32_t nargs)
@@ -189,7 +213,10 @@ long bpfrt__bprintf(char *out, size_t size, const char *fmt, uint32_t fmt_size,
 	if (size)
 		out[0] = 0;
 	for (size_t i = 0; fmt[i]; i++) {
-		char piece[256], spec[32];
+		char piece[MAX_BPRINTF_BUF + 64], spec[32];
+		unsigned char ch = (unsigned char)fmt[i];
+		if (ch >= 0x80 || (ch < ' ' && !(ch >= '\t' && ch <= '\r')) || ch == 0x7f)
+			return -EINVAL;
 		if (fmt[i] != '%') {
 			piece[0] = fmt[i];
 			piece[1] = 0;
@@ -212,43 +239,57 @@ long bpfrt__bprintf(char *out, size_t size, const char *fmt, uint32_t fmt_size,
 		size_t flen = i - st;	/* "%" + flags + width */
 		if (flen > 16)
 			return -EINVAL;
-		if (fmt[i] == 'p') {
-			char ip[16];
-			if ((fmt[i + 1] == 'i' || fmt[i + 1] == 'I') &&
-			    (fmt[i + 2] == '4' || fmt[i + 2] == '6')) {
+		bool str = fmt[i] == 's';
+		if (fmt[i] == 'p' && (fmt[i + 1] == 'k' || fmt[i + 1] == 'u') && fmt[i + 2] == 's') {
+			i += 2;
+			str = true;
+		}
+		if (fmt[i] == 'p' && !str) {
+			unsigned char ip[16];
+			char x = fmt[i + 1];
+			if ((x == 'i' || x == 'I') && (fmt[i + 2] == '4' || fmt[i + 2] == '6')) {
 				bool v6 = fmt[i + 2] == '6';
 				if (bpfrt__safe_read(ip, PTR(a), v6 ? 16 : 4))
-					return -EINVAL;
+					memset(ip, 0, sizeof(ip));
 				if (!v6)
-					snprintf(piece, sizeof(piece), "%u.%u.%u.%u", ip[0] & 0xff,
-						 ip[1] & 0xff, ip[2] & 0xff, ip[3] & 0xff);
+					snprintf(piece, sizeof(piece),
+						 x == 'i' ? "%03u.%03u.%03u.%03u" : "%u.%u.%u.%u",
+						 ip[0], ip[1], ip[2], ip[3]);
 				else
-					for (int k = 0; k < 8; k++)
-						snprintf(piece + k * 5, sizeof(piece) - k * 5,
-							 k < 7 ? "%02x%02x:" : "%02x%02x",
-							 ip[2 * k] & 0xff, ip[2 * k + 1] & 0xff);
+					for (int k = 0, o = 0; k < 8; k++)
+						o += snprintf(piece + o, sizeof(piece) - (size_t)o,
+							      x == 'I' && k < 7 ? "%02x%02x:" : "%02x%02x",
+							      ip[2 * k], ip[2 * k + 1]);
 				i += 2;
-			} else {
-				if (fmt[i + 1] == 'K' || fmt[i + 1] == 'x')
+			} else if (x == 's' || x == 'S') {
+				snprintf(piece, sizeof(piece), "0x%" PRIx64, a);
+				i++;
+			} else if (x == 'K' || x == 'x' || spec_end(x)) {
+				snprintf(piece, sizeof(piece), "%016" PRIx64, a);
+				if (x == 'K' || x == 'x')
 					i++;
-				snprintf(piece, sizeof(piece), "0x%016" PRIx64, a);
+			} else {
+				return -EINVAL;
 			}
 			out_str(out, size, &n, piece);
 			continue;
 		}
-		if (fmt[i] == 's' || fmt[i] == 'c') {
+		if (str || fmt[i] == 'c') {
 			char sbuf[MAX_BPRINTF_BUF];
+			int len;
 			memcpy(spec, fmt + st, flen);
-			spec[flen] = fmt[i];
+			spec[flen] = str ? 's' : 'c';
 			spec[flen + 1] = 0;
-			if (fmt[i] == 's') {
+			if (str) {
+				if (!spec_end(fmt[i + 1]))
+					return -EINVAL;
 				if (bpfrt__safe_read_str(sbuf, PTR(a), sizeof(sbuf)) < 0)
-					snprintf(sbuf, sizeof(sbuf), "(efault)");
-				snprintf(piece, sizeof(piece), spec, sbuf);
+					sbuf[0] = 0;
+				len = snprintf(piece, sizeof(piece), spec, sbuf);
 			} else {
-				snprintf(piece, sizeof(piece), spec, (int)(char)a);
+				len = snprintf(piece, sizeof(piece), spec, (int)(char)a);
 			}
-			out_str(out, size, &n, piece);
+			out_piece(out, size, &n, piece, len);
 			continue;
 		}
 		int longs = 0;
@@ -269,8 +310,7 @@ long bpfrt__bprintf(char *out, size_t size, const char *fmt, uint32_t fmt_size,
 			v = (c == 'd' || c == 'i') ? (long long)(int32_t)a : (long long)(uint32_t)a;
 		else
 			v = (long long)a;
-		snprintf(piece, sizeof(piece), spec, v);
-		out_str(out, size, &n, piece);
+		out_piece(out, size, &n, piece, snprintf(piece, sizeof(piece), spec, v));
 	}
 	return (long)n;
 }
@@ -284,11 +324,12 @@ static uint64_t do_printk(struct bpfrt_run_ctx *rc, const char *h, uint64_t fmt,
 	long n = bpfrt__bprintf(buf, sizeof(buf), PTR(fmt), (uint32_t)fmt_size, args, nargs);
 	if (n < 0)
 		return ERR(n);
+	/* The text ends at its first NUL (%c of a NUL), which n counts past. */
+	size_t l = strnlen(buf, sizeof(buf));
 	if (trace_sink)
 		trace_sink(trace_sink_user, buf);
 	else
-		pr_debug("%s: %s%s", rc->prog->name, buf,
-			 n && buf[strnlen(buf, sizeof(buf)) - 1] == '\n' ? "" : "\n");
+		pr_debug("%s: %s%s", rc->prog->name, buf, l && buf[l - 1] == '\n' ? "" : "\n");
 	return (uint64_t)n;
 }
 

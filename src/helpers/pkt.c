@@ -125,13 +125,15 @@ HELPER(redirect)
 	return xdp ? XDP_REDIRECT_ : TC_ACT_REDIRECT_;
 }
 
-/* A missing key answers with the action in the low bits of flags. */
+/* A missing key answers with the action in the low bits of flags.  Only
+ * device maps take the broadcast flags (xskmap and cpumap take none). */
 HELPER(redirect_map)
 {
 	struct bpfrt_map *m = PTR(a1);
 	if (!hl_map(rc, "bpf_redirect_map", a1))
 		return 0;
-	if (a3 & ~(F_ACTION_MASK | F_BROADCAST | F_EXCLUDE_INGRESS))
+	bool dev = m->type == BPFRT_MAP_TYPE_DEVMAP || m->type == BPFRT_MAP_TYPE_DEVMAP_HASH;
+	if (a3 & ~(F_ACTION_MASK | (dev ? F_BROADCAST | F_EXCLUDE_INGRESS : 0)))
 		return XDP_ABORTED_;
 	uint32_t key = (uint32_t)a2;
 	if (!(a3 & F_BROADCAST) && !bpfrt__map_lookup(m, &key, rc->cpu))
@@ -317,12 +319,12 @@ HELPER(l4_csum_replace)
 }
 
 /* The unfolded sum is only meaningful folded (x86 has its own csum_partial
- * whose 32-bit value differs); the folded value is the kernel's. */
+ * whose 32-bit value differs); the folded value is the kernel's.  Recent
+ * kernels (6.18, the oracle) check no sizes: any length the verifier let
+ * through, no multiple of 4, no 512-byte limit. */
 HELPER(csum_diff)
 {
 	uint32_t fs = (uint32_t)a2, ts = (uint32_t)a4;
-	if (((fs | ts) & 3) || (uint64_t)fs + ts > 512)
-		return ERR(-EINVAL);
 	if (!hl_mem(rc, "bpf_csum_diff", "from", a1, fs, false) ||
 	    !hl_mem(rc, "bpf_csum_diff", "to", a3, ts, false))
 		return 0;

@@ -106,6 +106,10 @@ long bpfrt__perf_event_output(struct bpfrt_map *m, uint64_t flags, const void *d
 	struct pbuf *b = atomic_load_explicit(&pa->slots[index], memory_order_acquire);
 	if (!b)
 		return -ENOENT;
+	/* The reader opens slot i's buffer for CPU i, as a perf event is bound
+	 * to one CPU; the kernel refuses output into another CPU's event. */
+	if (index != cpu)
+		return -EOPNOTSUPP;
 	uint64_t need = 8 + round_up8(size);
 	if (size > UINT32_MAX - 8 || need > b->mask + 1) {
 		atomic_fetch_add(&b->lost, 1);

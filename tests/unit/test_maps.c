@@ -636,10 +636,12 @@ static void test_perf(void)
 		uint32_t cpu = i % NCPU, size = 4 + (cpu % 3) * 100;
 		memcpy(data, &cpu, 4);
 		long e = i % 2 ? bpfrt__perf_event_output(m, BPFRT_F_CURRENT_CPU, data, size, cpu)
-			       : bpfrt__perf_event_output(m, cpu, data, size, 0);
+			       : bpfrt__perf_event_output(m, cpu, data, size, cpu);
 		T_EQ_U64(e, 0, "output");
 	}
 	T_EQ_U64(bpfrt__perf_event_output(m, NCPU, data, 4, 0), -E2BIG, "index out of range");
+	T_EQ_U64(bpfrt__perf_event_output(m, 1, data, 4, 0), -EOPNOTSUPP,
+		 "another CPU's buffer (the kernel: event->oncpu != cpu)");
 	T_EQ_U64(bpfrt__perf_event_output(m, 1ull << 40, data, 4, 0), -EINVAL, "bad flags");
 	T_EQ_U64(bpfrt_perf_reader__poll(r, 100), 40, "poll samples");
 	T_CHECK(s.n == 40 && !s.bad && s.per_cpu[3] == 10, "per-cpu samples");
@@ -647,7 +649,7 @@ static void test_perf(void)
 	uint32_t cpu1 = 1, ok = 0;
 	memcpy(data, &cpu1, 4);
 	for (int i = 0; i < 100; i++)
-		ok += bpfrt__perf_event_output(m, 1, data, 104, 0) == 0;
+		ok += bpfrt__perf_event_output(m, 1, data, 104, 1) == 0;
 	T_CHECK(ok > 0 && ok < 100, "some fit (%u)", ok);
 	s.n = 0;
 	bpfrt_perf_reader__poll(r, 0);
@@ -657,7 +659,7 @@ static void test_perf(void)
 	s.n = 0;
 	for (int round = 0; round < 50; round++) {
 		for (int i = 0; i < 7; i++)
-			bpfrt__perf_event_output(m, 1, data, 104, 0);
+			bpfrt__perf_event_output(m, 1, data, 104, 1);
 		bpfrt_perf_reader__poll(r, 0);
 	}
 	T_EQ_U64(s.n, 350, "wraparound samples");
