@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(build-essential clang llvm libclang-rt-14-dev libelf-dev zlib1g-dev
-      libbpf-dev libpcap-dev pkg-config python3 iproute2)
+      libbpf-dev libpcap-dev libxdp-dev pkg-config python3 iproute2 iputils-ping tcpdump)
 
 missing=()
 for p in "${PKGS[@]}"; do
