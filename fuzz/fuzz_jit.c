@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer differential target: the JIT against the interpreter.
+ *
+ * Input as for fuzz_vm.c: a flags byte, a little-endian u16 memory size
+ * (modulo MAX_MEM + 1), the memory, then program slots.  F_REPAIR maps
+ * every slot onto a row of the ISA table (valid opcodes, in-range jumps,
+ * local calls, known helper ids) and F_EXIT appends an exit, so most inputs
+ * become programs the loader accepts - including helper calls, callx and
+ * local calls, which is where the JIT's calling convention can go wrong.
+ *
+ * A loaded program runs checked, under an instruction budget, on the
+ * interpreter, on the JIT through the public API (the cached image) and on
+ * a freshly compiled constant-blinded JIT image; result code, r0, the exact
+ * instruction count, the error message and the memory must all agree.  A
+ * disagreement aborts.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpfrt/bpfrt.h"
+#include "isa/isa.h"
+#include "jit/jit.h"
+
+#define MAX_MEM		512
+#define MAX_SLOTS	4096
+#define INSN_LIMIT	10000
+
+#define F_REPAIR	0x01
+#define F_EXIT		0x02
+
+/* Plain arithmetic on all five arguments, so argument passing is compared. */
+static uint64_t h_mix(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+		      struct bpfrt_run_ctx *ctx)
+{
+	return (r1 * 0x9e3779b97f4a7c15ull) ^ (r2 >> 3) ^ (r3 << 7) ^ (r4 + 1) ^ ~r5;
+}
+
+/* Reads memory the program points at: exercises bpfrt_run_ctx__check_mem
+ * against the stack and the context. */
+static uint64_t h_sum(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+		      struct bpfrt_run_ctx *ctx)
+{
+	uint64_t len = r2 & 0x3ff;
+	if (bpfrt_run_ctx__check_mem(ctx, r1, len, false))
+		return (uint64_t)-1;
+	const uint8_t *p = (const uint8_t *)(uintptr_t)r1;
+	uint64_t s = 0;
+	for (uint64_t i = 0; i < len; i++)
+		s = s * 31 + p[i];
+	return s;
+}
+
+/* Writes memory: the program's view of it afterwards must match too. */
+static uint64_t h_fill(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+		       struct bpfrt_run_ctx *ctx)
+{
+	uint64_t len = r2 & 0x3ff;
+	if (bpfrt_run_ctx__check_mem(ctx, r1, len, true))
+		return (uint64_t)-1;
+	if (len)	/* r1 may be NULL when len is 0 */
+		memset((void *)(uintptr_t)r1, (int)(r3 & 0xff), len);
+	return len;
+}
+
+/* bpf_conformance's unwind: ends the program when it returns 0. */
+static uint64_t h_unwind(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
+			 struct bpfrt_run_ctx *ctx)
+{
+	return r1;
+}
+
+static const struct bpfrt_helper_def helpers[] = {
+	{ .id = 1, .name = "mix", .fn = h_mix },
+	{ .id = 2, .name = "sum", .fn = h_sum },
+	{ .id = 3, .name = "fill", .fn = h_fill },
+	{ .id = 5, .name = "unwind", .fn = h_unwind, .flags = BPFRT_HELPER_F_UNWIND },
+};
+
+struct outcome {
+	int rc;
+	uint64_t retval;
+	uint64_t insn_cnt;
+	uint8_t mem[MAX_MEM];
+	char err[256];
+};
+
+static void run_public(const struct bpfrt_prog *prog, enum bpfrt_engine engine,
+		       const uint8_t *mem, size_t mem_len, struct outcome *o)
+{
+	static uint8_t work[MAX_MEM];
+	memcpy(work, mem, mem_len);
+	o->err[0] = '\0';
+	BPFRT_OPTS(bpfrt_run_opts, ro, .ctx = mem_len ? work : NULL, .ctx_size = mem_len,
+		   .engine = engine, .check = BPFRT_CHECK_ALWAYS, .insn_limit = INSN_LIMIT,
+		   .err_buf = o->err, .err_size = sizeof(o->err));
+	o->rc = bpfrt_prog__run(prog, &ro);
+	o->retval = o->rc ? 0 : ro.retval;
+	o->insn_cnt = ro.insn_cnt;
+	memcpy(o->mem, work, mem_len);
+}
+
+static const struct bpfrt_jit_image *blind_img;
+
+static int exec_blind(struct bpfrt_run_ctx *rc)
+{
+	return bpfrt__jit_exec_image(rc, blind_img);
+}
+
+/* The VM's own run path (prepare + run_once, the way bpfrt_prog__run
+ * drives an engine) on a static stack, so that addresses - in messages and
+ * in r0 - are the same for both engines: the interpreter (img NULL) or the
+ * given JIT image. */
+static void run_internal(const struct bpfrt_prog *prog, const struct bpfrt_jit_image *img,
+			 const uint8_t *mem, size_t mem_len, struct outcome *o)
+{
+	static uint8_t work[MAX_MEM];
+	static _Alignas(16) uint8_t stack[VM_STACK_BYTES];
+	memcpy(work, mem, mem_len);
+	o->err[0] = '\0';
+	struct bpfrt_run_ctx rc = {
+		.ctx_lo = (uintptr_t)(mem_len ? work : NULL),
+		.ctx_hi = (uintptr_t)(mem_len ? work : NULL) + mem_len,
+		.pkt = mem_len ? work : NULL,
+		.pkt_size = mem_len,
+		.insn_limit = INSN_LIMIT,
+		.args = { (uintptr_t)(mem_len ? work : NULL), mem_len },
+		.err_buf = o->err,
+		.err_size = sizeof(o->err),
+	};
+	o->rc = bpfrt__vm_prepare(prog, &rc, BPFRT_ENGINE_INTERP, BPFRT_CHECK_ALWAYS, stack,
+				  sizeof(stack));
+	if (!o->rc) {
+		if (img) {
+			blind_img = img;
+			rc.exec = exec_blind;
+		}
+		o->rc = bpfrt__vm_run_once(prog, &rc, stack, sizeof(stack));
+	}
+	o->retval = o->rc ? 0 : rc.retval;
+	o->insn_cnt = rc.insn_cnt;
+	memcpy(o->mem, work, mem_len);
+	bpfrt__vm_regions_free(&rc);
+}
+
+/* Make slot i look like a row of the ISA table; see the header comment.
+ * Returns the number of slots used (2 for lddw). */
+static size_t repair(struct bpfrt_insn *insns, size_t cnt, size_t i)
+{
+	static const uint32_t helper_ids[] = { 1, 2, 3, 5 };
+	struct bpfrt_insn *in = &insns[i];
+	/* The opcode byte picks the row, so all rows stay reachable. */
+	int op = in->code % BPFRT_OP__COUNT;
+	const struct isa_row *r = &bpfrt_isa_rows[op];
+	if (r->fmt == ISA_F_LDDW && (r->mval != 0 || i + 1 >= cnt)) {
+		/* Map-relative lddw needs the ELF loader; no room for slot 2. */
+		op = BPFRT_OP_MOV64_K;
+		r = &bpfrt_isa_rows[op];
+	}
+	in->code = r->code;
+	in->dst_reg %= 11;
+	in->src_reg %= 11;
+	switch (r->fmt) {
+	case ISA_F_ALU_K: case ISA_F_ST: case ISA_F_JMP_K: in->src_reg = 0; break;
+	case ISA_F_ALU_X: case ISA_F_LDX: case ISA_F_STX: case ISA_F_JMP_X: in->imm = 0; break;
+	case ISA_F_NEG: in->src_reg = 0; in->off = 0; in->imm = 0; break;
+	case ISA_F_END: in->src_reg = 0; in->off = 0; break;
+	case ISA_F_LD_ABS: in->dst_reg = 0; in->src_reg = 0; in->off = 0; break;
+	case ISA_F_LD_IND: in->dst_reg = 0; in->off = 0; break;
+	case ISA_F_JA: in->dst_reg = 0; in->src_reg = 0; in->imm = 0; break;
+	case ISA_F_JA32: in->dst_reg = 0; in->src_reg = 0; in->off = 0; break;
+	case ISA_F_CALL:
+		in->dst_reg = 0;
+		in->off = 0;
+		if (r->mval == 0)
+			in->imm = (int32_t)helper_ids[(uint32_t)in->imm % 4];
+		break;
+	case ISA_F_CALLX: in->src_reg = 0; in->off = 0; in->imm = 0; break;
+	case ISA_F_EXIT: in->dst_reg = 0; in->src_reg = 0; in->off = 0; in->imm = 0; break;
+	case ISA_F_LDDW:
+		in->off = 0;
+		insns[i + 1].code = 0;
+		insns[i + 1].dst_reg = 0;
+		insns[i + 1].src_reg = 0;
+		insns[i + 1].off = 0;
+		break;
+	default: break;
+	}
+	switch (r->match) {
+	case ISA_M_OFF: in->off = (int16_t)r->mval; break;
+	case ISA_M_IMM: in->imm = r->mval; break;
+	case ISA_M_SRC: in->src_reg = (uint8_t)r->mval; break;
+	default: break;
+	}
+	/* r10 may only be read; the base of stores is not written. */
+	if (in->dst_reg == BPFRT_REG_10 && r->fmt != ISA_F_ST && r->fmt != ISA_F_STX &&
+	    r->fmt != ISA_F_ATOMIC)
+		in->dst_reg = BPFRT_REG_0;
+	/* Any target in the program, backwards too: loops end at the budget. */
+	if (bpfrt_isa_is_jump(op) || (r->fmt == ISA_F_CALL && r->mval == BPFRT_PSEUDO_CALL)) {
+		int64_t raw = r->fmt == ISA_F_JA32 || r->fmt == ISA_F_CALL ? in->imm : in->off;
+		int64_t target = (int64_t)((uint64_t)(raw < 0 ? -raw : raw) % cnt);
+		int64_t disp = target - (int64_t)i - 1;
+		if (r->fmt == ISA_F_JA32 || r->fmt == ISA_F_CALL)
+			in->imm = (int32_t)disp;
+		else if (disp >= INT16_MIN && disp <= INT16_MAX)
+			in->off = (int16_t)disp;
+	}
+	return r->fmt == ISA_F_LDDW ? 2 : 1;
+}
+
+static int quiet(enum bpfrt_print_level level, const char *fmt, va_list args)
+{
+	return 0;
+}
+
+static void compare(const char *what, const struct outcome *a, const struct outcome *b,
+		    size_t mem_len)
+{
+	bool same = a->rc == b->rc && !memcmp(a->mem, b->mem, mem_len) &&
+		    a->insn_cnt == b->insn_cnt &&
+		    (a->rc ? !strcmp(a->err, b->err) : a->retval == b->retval);
+	if (same)
+		return;
+	fprintf(stderr,
+		"interpreter and %s disagree:\n"
+		"  interp: rc %d retval 0x%" PRIx64 " insns %" PRIu64 " %s\n"
+		"  jit:    rc %d retval 0x%" PRIx64 " insns %" PRIu64 " %s\n"
+		"  memory %s\n",
+		what, a->rc, a->retval, a->insn_cnt, a->err, b->rc, b->retval, b->insn_cnt,
+		b->err, memcmp(a->mem, b->mem, mem_len) ? "differs" : "same");
+	abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct outcome a, b;
+	static struct bpfrt_insn insns[MAX_SLOTS];
+
+	bpfrt_set_print(quiet);
+	if (size < 3)
+		return 0;
+	uint8_t flags = data[0];
+	size_t mem_len = (size_t)(data[1] | data[2] << 8) % (MAX_MEM + 1);
+	data += 3;
+	size -= 3;
+	if (mem_len > size)
+		mem_len = size;
+	const uint8_t *mem = data;
+	data += mem_len;
+	size -= mem_len;
+
+	size_t cnt = size / sizeof(struct bpfrt_insn);
+	if (cnt > MAX_SLOTS)
+		cnt = MAX_SLOTS;
+	memcpy(insns, data, cnt * sizeof(struct bpfrt_insn));
+	if ((flags & F_EXIT) && cnt < MAX_SLOTS)
+		insns[cnt++] = BPFRT_EXIT_INSN();
+	if (flags & F_REPAIR) {
+		size_t end = (flags & F_EXIT) ? cnt - 1 : cnt;
+		for (size_t i = 0; i < end;)
+			i += repair(insns, end, i);
+	}
+
+	char log[256];
+	BPFRT_OPTS(bpfrt_prog_load_opts, lo, .name = "fuzz", .helpers = helpers,
+		   .helper_cnt = sizeof(helpers) / sizeof(helpers[0]), .log_buf = log,
+		   .log_size = sizeof(log));
+	struct bpfrt_prog *prog = bpfrt_prog__load_insns(insns, cnt, &lo);
+	if (!prog)
+		return 0;
+
+	run_public(prog, BPFRT_ENGINE_INTERP, mem, mem_len, &a);
+	run_public(prog, BPFRT_ENGINE_JIT, mem, mem_len, &b);
+	compare("jit", &a, &b, mem_len);
+
+	struct bpfrt_jit_image *img = NULL;
+	if (bpfrt__jit_compile(prog, true, true, &img, log, sizeof(log))) {
+		fprintf(stderr, "blinded compile failed: %s\n", log);
+		abort();
+	}
+	run_internal(prog, NULL, mem, mem_len, &a);
+	run_internal(prog, img, mem, mem_len, &b);
+	bpfrt__jit_free(img);
+	compare("blinded jit", &a, &b, mem_len);
+	bpfrt_prog__free(prog);
+	return 0;
+}

@@ -1,0 +1,701 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The JIT against the interpreter, which is the reference:
+ *  1. every .data file in tests/isa and the upstream conformance vectors,
+ *     checked and unchecked, blinded and not: the expected result or error,
+ *     and the same rc / r0 / instruction count / memory as the interpreter;
+ *  2. per-family edge cases generated over every register pair (the x86
+ *     register roles - rax/rdx in division, rcx in shifts, rax in cmpxchg -
+ *     are where a translation goes wrong) and interesting values;
+ *  3. thousands of randprog programs with random initial registers and
+ *     memory.
+ * Programs fold every register into r0 at the end, so r0 compares them all.
+ */
+#include <dirent.h>
+#include <pthread.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpfrt/bpfrt.h"
+#include "jit/jit.h"
+#include "lib/randprog.h"
+#include "lib/t.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define LIMIT 1000000
+
+static uint64_t h_unwind(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
+			 struct bpfrt_run_ctx *ctx)
+{
+	return a;
+}
+
+static uint64_t h_sum(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
+		      struct bpfrt_run_ctx *ctx)
+{
+	return a + b + c + d + e;
+}
+
+static uint64_t h_mix(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e,
+		      struct bpfrt_run_ctx *ctx)
+{
+	return (a * 0x9e3779b97f4a7c15ull) ^ (b >> 3) ^ (c << 7) ^ (d + 1) ^ ~e;
+}
+
+static const struct bpfrt_helper_def helpers[] = {
+	{ 1, "mix", h_mix, 0 },
+	{ 5, "unwind", h_unwind, BPFRT_HELPER_F_UNWIND },
+	{ 6, "sum", h_sum, 0 },
+};
+
+/* ---- running one program on one engine ------------------------------------ */
+
+struct outcome {
+	int rc;
+	uint64_t r0, cnt;
+	uint8_t mem[4096];
+	char err[256];
+};
+
+static _Thread_local const struct bpfrt_jit_image *cur_img;
+
+static int exec_cur(struct bpfrt_run_ctx *rc)
+{
+	return bpfrt__jit_exec_image(rc, cur_img);
+}
+
+/* img NULL: the interpreter.  The stack is static so r10 is the same in
+ * both runs (programs may leak it into r0). */
+static void run(const struct bpfrt_prog *prog, const struct bpfrt_jit_image *img, bool checked,
+		const uint8_t *mem, size_t len, const uint64_t *args, struct outcome *o)
+{
+	static _Alignas(16) uint8_t stack[VM_STACK_BYTES];
+	static _Alignas(16) uint8_t work[4096];
+	memset(stack, 0, sizeof(stack));
+	if (len)
+		memcpy(work, mem, len);
+	o->err[0] = '\0';
+	struct bpfrt_run_ctx rc = {
+		.ctx_lo = (uintptr_t)(len ? work : NULL),
+		.ctx_hi = (uintptr_t)(len ? work : NULL) + len,
+		.pkt = len ? work : NULL,
+		.pkt_size = len,
+		.insn_limit = LIMIT,
+		.args = { (uintptr_t)(len ? work : NULL), len },
+		.err_buf = o->err,
+		.err_size = sizeof(o->err),
+	};
+	o->rc = bpfrt__vm_prepare(prog, &rc, BPFRT_ENGINE_INTERP,
+				  checked ? BPFRT_CHECK_ALWAYS : BPFRT_CHECK_NEVER, stack,
+				  sizeof(stack));
+	if (o->rc)
+		return;
+	if (args)
+		memcpy(rc.args, args, sizeof(rc.args));
+	if (img) {
+		cur_img = img;
+		rc.exec = exec_cur;
+	}
+	o->rc = bpfrt__vm_run_once(prog, &rc, stack, sizeof(stack));
+	o->r0 = o->rc ? 0 : rc.retval;
+	o->cnt = rc.insn_cnt;
+	memcpy(o->mem, work, len);
+	bpfrt__vm_regions_free(&rc);
+}
+
+static struct bpfrt_prog *load(const struct bpfrt_insn *insns, size_t cnt, char *err,
+			       size_t err_size)
+{
+	BPFRT_OPTS(bpfrt_prog_load_opts, lo, .name = "t", .helpers = helpers,
+		   .helper_cnt = N(helpers), .log_buf = err, .log_size = err_size);
+	return bpfrt_prog__load_insns(insns, cnt, &lo);
+}
+
+static unsigned mismatches;
+
+/*
+ * Run prog on the interpreter and on the JIT (checked and unchecked, plain
+ * and blinded) and compare.  Unchecked runs are only compared when the
+ * checked interpreter run succeeded (a faulting program is undefined
+ * unchecked).  Returns the interpreter's checked outcome in *ref.
+ */
+static bool compare(const char *what, const struct bpfrt_prog *prog, const uint8_t *mem,
+		    size_t len, const uint64_t *args, struct outcome *ref)
+{
+	static struct outcome a, b;
+	bool ok = true;
+	int ref_rc = 0;
+	for (int v = 0; v < 4; v++) {
+		bool checked = v < 2, blind = v & 1;
+		if (!checked && ref_rc)
+			break;
+		run(prog, NULL, checked, mem, len, args, &a);
+		if (v == 0) {
+			ref_rc = a.rc;
+			if (ref)
+				*ref = a;
+		}
+		struct bpfrt_jit_image *img = NULL;
+		char err[256];
+		int rc = bpfrt__jit_compile(prog, checked, blind, &img, err, sizeof(err));
+		if (rc) {
+			t_fail(__FILE__, __LINE__, "%s: compile: %s", what, err);
+			return false;
+		}
+		run(prog, img, checked, mem, len, args, &b);
+		bpfrt__jit_free(img);
+		bool same = a.rc == b.rc && !memcmp(a.mem, b.mem, len) &&
+			    (a.rc ? !strcmp(a.err, b.err) : a.r0 == b.r0) &&
+			    (!checked || a.cnt == b.cnt);
+		if (!same) {
+			mismatches++;
+			t_fail(__FILE__, __LINE__,
+			       "%s [%s%s]: interp rc %d r0 0x%" PRIx64 " cnt %" PRIu64 " '%s' / jit "
+			       "rc %d r0 0x%" PRIx64 " cnt %" PRIu64 " '%s' mem %s",
+			       what, checked ? "checked" : "unchecked", blind ? ",blind" : "",
+			       a.rc, a.r0, a.cnt, a.err, b.rc, b.r0, b.cnt, b.err,
+			       memcmp(a.mem, b.mem, len) ? "differs" : "same");
+			ok = false;
+		} else {
+			t_passed++;
+		}
+	}
+	return ok;
+}
+
+/* ---- 1. data files --------------------------------------------------------- */
+
+static char *section(char *buf, const char *name)
+{
+	char hdr[32];
+	snprintf(hdr, sizeof(hdr), "\n-- %s", name);
+	char *p = strstr(buf, hdr);
+	if (!p && !strncmp(buf, hdr + 1, strlen(hdr + 1)))
+		p = buf - 1;
+	if (!p)
+		return NULL;
+	p = strchr(p + 1, '\n');
+	return p ? p + 1 : NULL;
+}
+
+static void cut_sections(char *buf)
+{
+	for (char *p = buf; (p = strstr(p, "\n-- "));)
+		*p++ = '\0';
+}
+
+static size_t parse_mem(const char *s, uint8_t *mem, size_t cap)
+{
+	size_t n = 0;
+	while (s && *s && n < cap) {
+		if (*s == '#') {
+			s = strchr(s, '\n');
+			continue;
+		}
+		char *end;
+		unsigned long v = strtoul(s, &end, 16);
+		if (end == s) {
+			s++;
+			continue;
+		}
+		mem[n++] = (uint8_t)v;
+		s = end;
+	}
+	return n;
+}
+
+static bool run_file(const char *path)
+{
+	size_t flen;
+	char *buf = t_read_file(path, &flen);
+	if (!buf)
+		return false;
+	char *as = section(buf, "asm"), *mem_t = section(buf, "mem");
+	char *res = section(buf, "result"), *error = section(buf, "error");
+	cut_sections(buf);
+	if (error) {
+		size_t n = strlen(error);
+		while (n && strchr(" \t\r\n", error[n - 1]))
+			error[--n] = '\0';
+	}
+	bool ok = true;
+	struct bpfrt_insn *insns = NULL;
+	size_t cnt = 0;
+	char err[256];
+	static uint8_t mem[4096];
+	size_t len = parse_mem(mem_t, mem, sizeof(mem));
+	struct bpfrt_prog *prog = NULL;
+	if (as && !bpfrt_asm(as, &insns, &cnt, err, sizeof(err)))
+		prog = load(insns, cnt, err, sizeof(err));
+	if (prog) {
+		struct outcome ref;
+		ok = compare(path, prog, mem, len, NULL, &ref);
+		if (ok && res && (ref.rc || ref.r0 != strtoull(res, NULL, 0))) {
+			t_fail(__FILE__, __LINE__, "%s: r0 0x%" PRIx64 ", want %s", path, ref.r0, res);
+			ok = false;
+		}
+		if (ok && error && (!ref.rc || !strstr(ref.err, error))) {
+			t_fail(__FILE__, __LINE__, "%s: error '%s', want '%s'", path, ref.err, error);
+			ok = false;
+		}
+	}
+	bpfrt_prog__free(prog);
+	free(insns);
+	free(buf);
+	return ok;
+}
+
+static unsigned run_dir(const char *dir, unsigned *failed)
+{
+	DIR *d = opendir(dir);
+	unsigned n = 0;
+	if (!d)
+		return 0;
+	for (struct dirent *e; (e = readdir(d));) {
+		size_t l = strlen(e->d_name);
+		if (l < 6 || strcmp(e->d_name + l - 5, ".data"))
+			continue;
+		char path[1024];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		n++;
+		if (!run_file(path))
+			(*failed)++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* ---- 2. per-family edge cases over register pairs ------------------------ */
+
+static const uint64_t vals[] = {
+	0, 1, 2, 3, 7, 31, 32, 33, 63, 64, 65, 0xff, 0x8000, 0xffff, 0x7fffffff,
+	0x80000000, 0xffffffff, 0x100000000ull, 0x7fffffffffffffffull,
+	0x8000000000000000ull, 0xffffffffffffffffull, 0xfffffffffffffffeull,
+	0xffffffff80000000ull, 0x123456789abcdef0ull, 0xfedcba9876543210ull,
+};
+
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+
+static uint64_t rnd(void)
+{
+	return randprog_next(&rng);
+}
+
+static uint64_t pick(void)
+{
+	return (rnd() & 3) ? vals[rnd() % N(vals)] : rnd();
+}
+
+/* r0..r9 = v[0..9] (lddw), the test instruction(s), then fold r0..r9 into r0
+ * with a multiply-xor chain. */
+static size_t wrap(struct bpfrt_insn *p, const uint64_t v[10], const struct bpfrt_insn *body,
+		   size_t n)
+{
+	size_t k = 0;
+	for (int r = 0; r <= 9; r++) {
+		struct bpfrt_insn ld[2] = { BPFRT_LD_IMM64(r, v[r]) };
+		p[k++] = ld[0];
+		p[k++] = ld[1];
+	}
+	memcpy(&p[k], body, n * sizeof(*body));
+	k += n;
+	for (int r = 1; r <= 9; r++) {
+		p[k++] = BPFRT_ALU64_IMM(BPFRT_MUL, BPFRT_REG_0, 0x3b9aca07);
+		p[k++] = BPFRT_ALU64_REG(BPFRT_XOR, BPFRT_REG_0, r);
+	}
+	p[k++] = BPFRT_EXIT_INSN();
+	return k;
+}
+
+static void edge_prog(const char *what, const struct bpfrt_insn *body, size_t n,
+		      const uint64_t v[10], const uint8_t *mem, size_t len)
+{
+	struct bpfrt_insn p[128];
+	size_t k = wrap(p, v, body, n);
+	char err[256];
+	struct bpfrt_prog *prog = load(p, k, err, sizeof(err));
+	if (!prog) {
+		t_fail(__FILE__, __LINE__, "%s: load: %s", what, err);
+		return;
+	}
+	compare(what, prog, mem, len, NULL, NULL);
+	bpfrt_prog__free(prog);
+}
+
+static void edge_alu(void)
+{
+	static const uint8_t ops[] = { BPFRT_ADD, BPFRT_SUB, BPFRT_MUL, BPFRT_DIV, BPFRT_OR,
+				       BPFRT_AND, BPFRT_LSH, BPFRT_RSH, BPFRT_MOD, BPFRT_XOR,
+				       BPFRT_MOV, BPFRT_ARSH };
+	char what[96];
+	for (size_t o = 0; o < N(ops); o++)
+		for (int cls = 0; cls < 2; cls++)
+			for (int sgn = 0; sgn < 2; sgn++) {
+				int op = ops[o];
+				if (sgn && op != BPFRT_DIV && op != BPFRT_MOD && op != BPFRT_MOV)
+					continue;
+				for (int d = 0; d <= 9; d++)
+					for (int s = 0; s <= 9; s++) {
+						uint64_t v[10];
+						for (int r = 0; r < 10; r++)
+							v[r] = pick();
+						int16_t off = (int16_t)(sgn ? 1 : 0);
+						if (op == BPFRT_MOV && sgn)
+							off = (int16_t)(8 << (rnd() % (cls ? 3 : 2)));
+						struct bpfrt_insn in = BPFRT_RAW_INSN(
+							(cls ? BPFRT_ALU64 : BPFRT_ALU) | op | BPFRT_X,
+							d, s, off, 0);
+						snprintf(what, sizeof(what), "alu%d op 0x%x off %d r%d,r%d",
+							 cls ? 64 : 32, op, off, d, s);
+						edge_prog(what, &in, 1, v, NULL, 0);
+						/* K form with an interesting immediate */
+						if (s == 0 && !(op == BPFRT_MOV && sgn)) {
+							int32_t imm = (int32_t)pick();
+							in = BPFRT_RAW_INSN((cls ? BPFRT_ALU64 : BPFRT_ALU) |
+									    op | BPFRT_K, d, 0, off, imm);
+							snprintf(what, sizeof(what),
+								 "alu%d op 0x%x off %d r%d, %d",
+								 cls ? 64 : 32, op, off, d, imm);
+							edge_prog(what, &in, 1, v, NULL, 0);
+						}
+					}
+			}
+	/* neg and byte swaps */
+	for (int d = 0; d <= 9; d++) {
+		uint64_t v[10];
+		for (int r = 0; r < 10; r++)
+			v[r] = rnd();
+		struct bpfrt_insn ins[] = {
+			BPFRT_NEG64(d), BPFRT_NEG32(d),
+			BPFRT_ENDIAN(BPFRT_TO_LE, d, 16), BPFRT_ENDIAN(BPFRT_TO_LE, d, 32),
+			BPFRT_ENDIAN(BPFRT_TO_LE, d, 64), BPFRT_ENDIAN(BPFRT_TO_BE, d, 16),
+			BPFRT_ENDIAN(BPFRT_TO_BE, d, 32), BPFRT_ENDIAN(BPFRT_TO_BE, d, 64),
+			BPFRT_BSWAP(d, 16), BPFRT_BSWAP(d, 32), BPFRT_BSWAP(d, 64),
+		};
+		for (size_t i = 0; i < N(ins); i++) {
+			snprintf(what, sizeof(what), "neg/end #%zu r%d", i, d);
+			edge_prog(what, &ins[i], 1, v, NULL, 0);
+		}
+	}
+}
+
+/* Exact division edge values on both widths, K and X. */
+static void edge_div(void)
+{
+	static const int64_t dv[] = { INT64_MIN, INT32_MIN, -1, 0, 1, 7, -7, INT32_MAX,
+				      (int64_t)0x80000000, (int64_t)0xffffffff };
+	char what[96];
+	for (size_t a = 0; a < N(dv); a++)
+		for (size_t b = 0; b < N(dv); b++)
+			for (int op = 0; op < 2; op++)
+				for (int cls = 0; cls < 2; cls++)
+					for (int sgn = 0; sgn < 2; sgn++) {
+						uint64_t v[10] = { 0 };
+						v[3] = (uint64_t)dv[a];
+						v[4] = (uint64_t)dv[b];
+						unsigned c = (cls ? BPFRT_ALU64 : BPFRT_ALU) |
+							     (op ? BPFRT_MOD : BPFRT_DIV);
+						struct bpfrt_insn in[2] = {
+							BPFRT_RAW_INSN(c | BPFRT_X, 3, 4, sgn, 0),
+							BPFRT_RAW_INSN(c | BPFRT_K, 4, 0, sgn,
+								       (int32_t)dv[a]),
+						};
+						snprintf(what, sizeof(what), "div %zu %zu %d%d%d", a, b,
+							 op, cls, sgn);
+						edge_prog(what, in, 2, v, NULL, 0);
+					}
+}
+
+static void edge_jmp(void)
+{
+	static const uint8_t ops[] = { BPFRT_JEQ, BPFRT_JGT, BPFRT_JGE, BPFRT_JSET, BPFRT_JNE,
+				       BPFRT_JSGT, BPFRT_JSGE, BPFRT_JLT, BPFRT_JLE, BPFRT_JSLT,
+				       BPFRT_JSLE };
+	char what[96];
+	for (size_t o = 0; o < N(ops); o++)
+		for (int cls = 0; cls < 2; cls++)
+			for (int i = 0; i < 40; i++) {
+				uint64_t v[10];
+				for (int r = 0; r < 10; r++)
+					v[r] = pick();
+				int d = (int)(rnd() % 10), s = (int)(rnd() % 10);
+				if (rnd() & 1)
+					v[s] = v[d] ^ (rnd() & 1 ? 0 : 0xffffffff00000000ull);
+				unsigned c = (cls ? BPFRT_JMP32 : BPFRT_JMP) | ops[o];
+				struct bpfrt_insn in[3] = {
+					(rnd() & 1) ? BPFRT_RAW_INSN(c | BPFRT_X, d, s, 1, 0)
+						    : BPFRT_RAW_INSN(c | BPFRT_K, d, 0, 1, (int32_t)v[s]),
+					BPFRT_ALU64_IMM(BPFRT_ADD, BPFRT_REG_9, 1000),
+					BPFRT_ALU64_IMM(BPFRT_ADD, BPFRT_REG_9, 1),
+				};
+				snprintf(what, sizeof(what), "jmp 0x%x r%d r%d", c, d, s);
+				edge_prog(what, in, 3, v, NULL, 0);
+			}
+}
+
+/* Loads, stores and atomics: base r10 (stack) or a register set to the
+ * context; every value register. */
+static void edge_mem(void)
+{
+	static const int atomics[] = { BPFRT_ADD, BPFRT_OR, BPFRT_AND, BPFRT_XOR,
+				       BPFRT_ADD | BPFRT_FETCH, BPFRT_OR | BPFRT_FETCH,
+				       BPFRT_AND | BPFRT_FETCH, BPFRT_XOR | BPFRT_FETCH,
+				       BPFRT_XCHG, BPFRT_CMPXCHG };
+	static const uint8_t sizes[] = { BPFRT_B, BPFRT_H, BPFRT_W, BPFRT_DW };
+	uint8_t mem[64];
+	char what[96];
+	for (int iter = 0; iter < 3; iter++)
+		for (int b = 0; b <= 9; b++)
+			for (int s = 0; s <= 9; s++) {
+				if (s == b)
+					continue;
+				for (size_t i = 0; i < sizeof(mem); i++)
+					mem[i] = (uint8_t)rnd();
+				uint64_t v[10];
+				for (int r = 0; r < 10; r++)
+					v[r] = pick();
+				if (iter == 2)
+					v[0] = 0;	/* cmpxchg success on zeroed memory */
+				for (size_t z = 0; z < N(sizes); z++) {
+					int sz = sizes[z];
+					struct bpfrt_insn in[] = {
+						BPFRT_MOV64_REG(b, BPFRT_REG_1),
+						BPFRT_LDX_MEM(sz, s, b, 8),
+						BPFRT_STX_MEM(sz, b, s, 16),
+						BPFRT_ST_MEM(sz, b, 24, (int32_t)v[s]),
+						BPFRT_LDX_MEMSX(sz == BPFRT_DW ? BPFRT_W : sz, s, b, 17),
+						BPFRT_STX_MEM(sz, BPFRT_REG_10, s, -8),
+						BPFRT_LDX_MEM(sz, s, BPFRT_REG_10, -8),
+					};
+					/* r1 is the ctx pointer: keep it unless it is b */
+					uint64_t vv[10];
+					memcpy(vv, v, sizeof(vv));
+					snprintf(what, sizeof(what), "mem size %d base r%d val r%d", sz, b, s);
+					struct bpfrt_insn p[128];
+					size_t k = 0;
+					for (int r = 0; r <= 9; r++) {
+						if (r == 1)
+							continue;
+						struct bpfrt_insn ld[2] = { BPFRT_LD_IMM64(r, vv[r]) };
+						p[k++] = ld[0];
+						p[k++] = ld[1];
+					}
+					memcpy(&p[k], in, sizeof(in));
+					k += N(in);
+					for (size_t a = 0; a < N(atomics); a++) {
+						int w = a & 1 ? BPFRT_W : BPFRT_DW;
+						if (iter == 2)
+							p[k++] = BPFRT_ST_MEM(BPFRT_DW, b, 32, 0);
+						p[k++] = BPFRT_ATOMIC_OP(w, atomics[a], b, s, 32);
+						p[k++] = BPFRT_ALU64_REG(BPFRT_XOR, BPFRT_REG_9, s);
+						p[k++] = BPFRT_ALU64_REG(BPFRT_ADD, BPFRT_REG_9, BPFRT_REG_0);
+					}
+					for (int r = 1; r <= 9; r++) {
+						if (r == b || r == 1)
+							continue;
+						p[k++] = BPFRT_ALU64_IMM(BPFRT_MUL, BPFRT_REG_0, 0x3b9aca07);
+						p[k++] = BPFRT_ALU64_REG(BPFRT_XOR, BPFRT_REG_0, r);
+					}
+					p[k++] = BPFRT_EXIT_INSN();
+					char err[256];
+					struct bpfrt_prog *prog = load(p, k, err, sizeof(err));
+					if (!prog) {
+						t_fail(__FILE__, __LINE__, "%s: load: %s", what, err);
+						continue;
+					}
+					compare(what, prog, mem, sizeof(mem), NULL, NULL);
+					bpfrt_prog__free(prog);
+				}
+			}
+}
+
+/* Helpers, local calls, callx, unwind: main part, fold, exit, then the
+ * subprogram f (which clobbers r6-r9 and uses its own stack). */
+static void edge_calls(void)
+{
+	char what[64], err[256];
+	for (int i = 0; i < 60; i++) {
+		uint64_t v[10];
+		for (int r = 0; r < 10; r++)
+			v[r] = pick();
+		struct bpfrt_insn body[] = {
+			BPFRT_CALL_HELPER(1),			/* r0 = mix(r1..r5) */
+			BPFRT_ALU64_REG(BPFRT_ADD, BPFRT_REG_6, BPFRT_REG_0),
+			BPFRT_ALU64_REG(BPFRT_XOR, BPFRT_REG_7, BPFRT_REG_1),
+			BPFRT_MOV64_IMM(BPFRT_REG_8, 6),
+			BPFRT_CALLX(BPFRT_REG_8),		/* r0 = sum(r1..r5) */
+			BPFRT_ALU64_REG(BPFRT_ADD, BPFRT_REG_6, BPFRT_REG_0),
+			BPFRT_CALL_REL(0),			/* f, patched below */
+			BPFRT_ALU64_REG(BPFRT_ADD, BPFRT_REG_6, BPFRT_REG_0),
+			BPFRT_MOV64_IMM(BPFRT_REG_1, (int32_t)(v[1] & 1)),
+			BPFRT_CALL_HELPER(5),			/* unwind when r1 is 0 */
+			BPFRT_ALU64_IMM(BPFRT_ADD, BPFRT_REG_6, 1),
+		};
+		struct bpfrt_insn f[] = {
+			BPFRT_MOV64_IMM(BPFRT_REG_6, 11),
+			BPFRT_MOV64_IMM(BPFRT_REG_9, 12),
+			BPFRT_STX_MEM(BPFRT_DW, BPFRT_REG_10, BPFRT_REG_1, -8),
+			BPFRT_LDX_MEM(BPFRT_DW, BPFRT_REG_0, BPFRT_REG_10, -8),
+			BPFRT_ALU64_REG(BPFRT_SUB, BPFRT_REG_0, BPFRT_REG_10),
+			BPFRT_CALL_HELPER(1),
+			BPFRT_EXIT_INSN(),
+		};
+		struct bpfrt_insn p[96];
+		size_t k = wrap(p, v, body, N(body));
+		size_t call = 20 + 6;
+		p[call].imm = (int32_t)(k - call - 1);
+		memcpy(&p[k], f, sizeof(f));
+		k += N(f);
+		snprintf(what, sizeof(what), "calls #%d", i);
+		struct bpfrt_prog *prog = load(p, k, err, sizeof(err));
+		if (!prog) {
+			t_fail(__FILE__, __LINE__, "%s: load: %s", what, err);
+			continue;
+		}
+		compare(what, prog, NULL, 0, NULL, NULL);
+		bpfrt_prog__free(prog);
+	}
+	/* callx to an unknown id: an error with the interpreter's message */
+	uint64_t v[10] = { 0 };
+	struct bpfrt_insn bad[] = { BPFRT_MOV64_IMM(BPFRT_REG_2, 99), BPFRT_CALLX(BPFRT_REG_2) };
+	edge_prog("callx unknown", bad, N(bad), v, NULL, 0);
+}
+
+/* ---- 3. random programs ---------------------------------------------------- */
+
+static void random_progs(unsigned n)
+{
+	static struct bpfrt_insn p[RANDPROG_MAX_SLOTS(200)];
+	char what[64], err[256];
+	uint8_t mem[256];
+	for (unsigned i = 0; i < n; i++) {
+		struct randprog_cfg cfg = {
+			.body_len = 20 + (unsigned)(rnd() % 180),
+			.jump_pct = (unsigned)(rnd() % 40),
+			.mem_pct = (unsigned)(rnd() % 40),
+		};
+		size_t cnt = randprog_gen(i * 7919u + 1, &cfg, RANDPROG_EPI_FOLD, p, N(p));
+		struct bpfrt_prog *prog = load(p, cnt, err, sizeof(err));
+		if (!prog) {
+			t_fail(__FILE__, __LINE__, "randprog %u: load: %s", i, err);
+			continue;
+		}
+		uint64_t args[5];
+		for (int a = 0; a < 5; a++)
+			args[a] = pick();
+		for (size_t b = 0; b < sizeof(mem); b++)
+			mem[b] = (uint8_t)rnd();
+		snprintf(what, sizeof(what), "randprog seed %u", i * 7919u + 1);
+		compare(what, prog, mem, sizeof(mem), args, NULL);
+		bpfrt_prog__free(prog);
+	}
+}
+
+/* ---- 4. the public API: engines, the image cache, hardening ------------ */
+
+static struct bpfrt_prog *thread_prog;
+
+static void *thread_run(void *arg)
+{
+	uint64_t bad = 0;
+	for (int i = 0; i < 300; i++) {
+		BPFRT_OPTS(bpfrt_run_opts, ro, .engine = BPFRT_ENGINE_JIT,
+			   .check = (i & 1) ? BPFRT_CHECK_NEVER : BPFRT_CHECK_ALWAYS);
+		if (bpfrt_prog__run(thread_prog, &ro) || ro.retval != 0x1234567887654321ull)
+			bad++;
+	}
+	return (void *)(uintptr_t)bad;
+}
+
+static bool image_has(const struct bpfrt_jit_info *ji, uint32_t v)
+{
+	for (size_t i = 0; i + 4 <= ji->image_len; i++)
+		if (!memcmp(ji->image + i, &v, 4))
+			return true;
+	return false;
+}
+
+static void public_api(void)
+{
+	struct bpfrt_insn p[] = {
+		BPFRT_LD_IMM64(BPFRT_REG_0, 0x1234567887654321ull),
+		BPFRT_MOV64_IMM(BPFRT_REG_1, 0x5a5a1234),
+		BPFRT_ALU64_IMM(BPFRT_XOR, BPFRT_REG_1, 0x5a5a1234),
+		BPFRT_ALU64_REG(BPFRT_ADD, BPFRT_REG_0, BPFRT_REG_1),
+		BPFRT_EXIT_INSN(),
+	};
+	char err[256];
+
+	/* Many threads race to compile and run the same program: one image,
+	 * every run right. */
+	thread_prog = load(p, N(p), err, sizeof(err));
+	T_CHECK(thread_prog, "load: %s", err);
+	if (!thread_prog)
+		return;
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, thread_run, NULL);
+	uint64_t bad = 0;
+	for (int i = 0; i < 4; i++) {
+		void *r;
+		pthread_join(th[i], &r);
+		bad += (uintptr_t)r;
+	}
+	T_EQ_U64(bad, 0, "concurrent JIT runs with a wrong result");
+	BPFRT_OPTS(bpfrt_jit_info, a);
+	BPFRT_OPTS(bpfrt_jit_info, b);
+	T_CHECK(!bpfrt_prog__jit_info(thread_prog, false, &a) &&
+		!bpfrt_prog__jit_info(thread_prog, false, &b) && a.image == b.image &&
+		a.insn_cnt == N(p) && a.insn_off[N(p)] == a.image_len, "one cached image");
+	T_CHECK(image_has(&a, 0x5a5a1234), "plain image holds the immediate");
+	/* The default engine runs the JIT, and agrees with the interpreter. */
+	for (int e = 0; e < 3; e++) {
+		static const enum bpfrt_engine engines[] = {
+			BPFRT_ENGINE_DEFAULT, BPFRT_ENGINE_INTERP, BPFRT_ENGINE_JIT };
+		BPFRT_OPTS(bpfrt_run_opts, ro, .engine = engines[e], .check = BPFRT_CHECK_NEVER);
+		T_CHECK(!bpfrt_prog__run(thread_prog, &ro) && ro.retval == 0x1234567887654321ull,
+			"engine %d", e);
+	}
+	bpfrt_prog__free(thread_prog);
+
+	/* Hardening: new images carry no immediate in the clear. */
+	bool was = bpfrt_jit_set_harden(true);
+	struct bpfrt_prog *h = load(p, N(p), err, sizeof(err));
+	BPFRT_OPTS(bpfrt_jit_info, c);
+	T_CHECK(h && !bpfrt_prog__jit_info(h, false, &c) && !image_has(&c, 0x5a5a1234) &&
+		!image_has(&c, 0x87654321), "blinded image hides immediates");
+	BPFRT_OPTS(bpfrt_run_opts, ro, .engine = BPFRT_ENGINE_JIT, .check = BPFRT_CHECK_NEVER);
+	T_CHECK(h && !bpfrt_prog__run(h, &ro) && ro.retval == 0x1234567887654321ull,
+		"blinded run");
+	bpfrt_prog__free(h);
+	bpfrt_jit_set_harden(was);
+}
+
+int main(int argc, char **argv)
+{
+	bpfrt_set_print(NULL);
+	unsigned nrand = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 3000;
+
+	unsigned failed = 0, n = run_dir("tests/isa", &failed);
+	T_CHECK(n >= 40, "expected tests/isa/*.data (run from the repo root), found %u", n);
+	printf("jit: tests/isa: %u files, %u failed\n", n, failed);
+	char up[512];
+	snprintf(up, sizeof(up), "%s/tests", t_conformance_dir());
+	unsigned uf = 0, un = run_dir(up, &uf);
+	if (un)
+		printf("jit: %s: %u files, %u failed\n", up, un, uf);
+	else
+		t_skip("upstream conformance suite not found at %s", up);
+
+	edge_alu();
+	edge_div();
+	edge_jmp();
+	edge_mem();
+	edge_calls();
+	public_api();
+	printf("jit: edge cases done, %u mismatches so far\n", mismatches);
+	random_progs(nrand);
+	printf("jit: %u random programs, %u mismatches in total\n", nrand, mismatches);
+	return t_done("jit");
+}
