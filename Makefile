@@ -9,7 +9,7 @@ CSTD     = -std=c17 -D_GNU_SOURCE
 WARN     = -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
 OPT     ?= -O2 -g
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -fvisibility=hidden -Iinclude -Isrc
-LDLIBS  += -lpthread -lelf -lbpf -lz
+LDLIBS  += -lpthread -lelf -lxdp -lbpf -lz
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
@@ -94,3 +94,33 @@ clean:
 	rm -rf build build-san build-fuzz
 
 -include $(shell find $(BUILD)/obj build-fuzz/obj -name '*.d' 2>/dev/null)
+
+# Verifier cases in C (tests/verifier/*.bpf.c), compiled like the corpus;
+# tests/unit/test_verifier.c reads them from $(BUILD)/verifier.
+VERIFIER_SRC := $(sort $(wildcard tests/verifier/*.bpf.c))
+VERIFIER_OBJ := $(VERIFIER_SRC:tests/verifier/%.bpf.c=$(BUILD)/verifier/%.bpf.o)
+tests: $(VERIFIER_OBJ)
+$(BUILD)/verifier/%.bpf.o: tests/verifier/%.bpf.c $(wildcard tests/verifier/*.h)
+	@mkdir -p $(dir $@)
+	clang $(BPF_CFLAGS) -c $< -o $@
+
+# ---- benchmarks (bench/): `make bench` builds and runs them --------------
+# Each program in bench/progs is compiled three ways: to eBPF (bpfrt's
+# engines and the kernel's JIT) and natively by gcc -O2 and clang -O2.
+BENCH_PROGS := $(basename $(notdir $(wildcard bench/progs/*.c)))
+BENCH_BPF   := $(BENCH_PROGS:%=$(BUILD)/bench/%.bpf.o)
+BENCH_NAT   := $(BENCH_PROGS:%=$(BUILD)/bench/%.gcc.o) $(BENCH_PROGS:%=$(BUILD)/bench/%.clang.o)
+$(BUILD)/bench/%.bpf.o: bench/progs/%.c bench/progs/bench.h
+	@mkdir -p $(dir $@)
+	clang -O2 -g -target bpf -I/usr/include/$(shell $(CC) -dumpmachine) -c $< -o $@
+$(BUILD)/bench/%.gcc.o: bench/progs/%.c bench/progs/bench.h
+	@mkdir -p $(dir $@)
+	gcc -O2 -DBENCH_SUFFIX=_gcc -c $< -o $@
+$(BUILD)/bench/%.clang.o: bench/progs/%.c bench/progs/bench.h
+	@mkdir -p $(dir $@)
+	clang -O2 -DBENCH_SUFFIX=_clang -c $< -o $@
+$(BUILD)/bench/bench: bench/bench.c $(BENCH_NAT) $(BUILD)/libbpfrt.a
+	$(CC) $(CFLAGS) -Ibench -o $@ $< $(BENCH_NAT) $(BUILD)/libbpfrt.a $(LDFLAGS) $(LDLIBS)
+.PHONY: bench
+bench: $(BUILD)/bench/bench $(BENCH_BPF)
+	$(BUILD)/bench/bench $(BUILD)/bench

@@ -58,6 +58,8 @@ if ! make -j"$(nproc)" tests >/dev/null; then
 	echo "build failed"; echo "total: 0 passed, 1 failed"; exit 1
 fi
 suites build
+# Live XDP on namespaced veth pairs (root; skips itself otherwise).
+run "live (build)" bash tests/live/test_live.sh build
 
 if [ "${QUICK:-0}" != 1 ]; then
 	echo "=== building with AddressSanitizer + UBSan"

@@ -91,6 +91,26 @@ const char usage_text[] =
 	"                           tell it\n"
 	"      --btf FILE           target BTF for CO-RE (default: the kernel's)\n"
 	"      --cpu N              logical CPU the runs happen on (default 0)\n"
+	"  jit-dump FILE [--prog NAME] [--checked] [--no-objdump]\n"
+	"                           x86-64 machine code beside each eBPF instruction\n"
+	"  xdp attach --iface IF [--iface IF2 ...] OBJ --prog NAME [options]\n"
+	"                           run an XDP program on live interfaces until\n"
+	"                           SIGINT/SIGTERM (root; docs/live.md)\n"
+	"      --mode MODE          afpacket (default) or afxdp (libxdp XSK)\n"
+	"      --bridge             bump in the wire: XDP_PASS forwards to the\n"
+	"                           other interface(s), XDP_DROP really drops\n"
+	"      --pin DIR            control socket, instance description and\n"
+	"                           shared maps in DIR (removed on exit)\n"
+	"      --engine ENGINE, --check MODE   as for run\n"
+	"  xdp status --pin DIR     counters per interface and verdict, pps\n"
+	"  prog replace --pin DIR OBJ --prog NAME\n"
+	"                           hot swap: maps with the same name, type and\n"
+	"                           sizes are kept; a refused program changes nothing\n"
+	"  map dump|lookup|update|delete --pin DIR/NAME [--key HEX] [--value HEX]\n"
+	"                           [--flags any|noexist|exist]\n"
+	"                           a running instance's map, from another process\n"
+	"  events --pin DIR/NAME [--count N] [--timeout S]\n"
+	"                           stream a ringbuf / perf buffer as hex lines\n"
 	"  version                  print the version\n"
 	"  help                     print this text (also -h, --help)\n"
 	"\n"
@@ -331,12 +351,24 @@ int main(int argc, char **argv)
 		return cmd_asm(sub_argc, sub_argv);
 	if (!strcmp(cmd, "disasm"))
 		return cmd_disasm(sub_argc, sub_argv);
+	if (!strcmp(cmd, "prog") && sub_argc > 1 && !strcmp(sub_argv[1], "replace"))
+		return cmd_prog_replace(sub_argc - 1, sub_argv + 1);
 	if (!strcmp(cmd, "prog"))
 		return cmd_prog(sub_argc, sub_argv);
+	if (!strcmp(cmd, "map") && sub_argc > 1 &&
+	    (!strcmp(sub_argv[1], "dump") || !strcmp(sub_argv[1], "lookup") ||
+	     !strcmp(sub_argv[1], "update") || !strcmp(sub_argv[1], "delete")))
+		return cmd_map_pin(sub_argc, sub_argv);
 	if (!strcmp(cmd, "map"))
 		return cmd_map(sub_argc, sub_argv);
+	if (!strcmp(cmd, "xdp"))
+		return cmd_xdp(sub_argc, sub_argv);
+	if (!strcmp(cmd, "events"))
+		return cmd_events(sub_argc, sub_argv);
 	if (!strcmp(cmd, "test-run"))
 		return cmd_test_run(sub_argc, sub_argv);
+	if (!strcmp(cmd, "jit-dump"))
+		return cmd_jit_dump(sub_argc, sub_argv);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("bpfrt %s\n", bpfrt_version());
 		return 0;

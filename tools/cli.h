@@ -97,5 +97,13 @@ int cmd_disasm(int argc, char **argv);
 int cmd_prog(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_test_run(int argc, char **argv);
+int cmd_jit_dump(int argc, char **argv);
+/* Live XDP (cli_xdp.c, cli_prog.c, cli_map.c, cli_events.c). */
+int cmd_xdp(int argc, char **argv);
+int cmd_prog_replace(int argc, char **argv);
+int cmd_map_pin(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+/* The text of a control-socket error ("<errno> <text>" -> "<text>"). */
+const char *cli_ctl_msg(const char *err);
 
 #endif /* BPFRT_TOOLS_CLI_H */

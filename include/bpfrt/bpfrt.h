@@ -23,6 +23,7 @@
 #include "bpfrt/types.h"
 #include "bpfrt/map.h"
 #include "bpfrt/object.h"
+#include "bpfrt/live.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -148,6 +149,24 @@ struct bpfrt_prog_load_opts {
 	/* Program type (context layout, allowed helpers); UNSPEC for raw
 	 * bytecode run with r1 = memory, r2 = its length. */
 	enum bpfrt_prog_type prog_type;
+	/* Run the verifier first (enum bpfrt_verify_mode); default OFF:
+	 * raw bytecode runs checked unless verification is asked. */
+	int verify;
+	/* Verifier log level (0..2) for the log written to log_buf. */
+	int verify_log_level;
+	/* Subprogram starts from BTF func_info (optional). */
+	const uint32_t *func_starts;
+	size_t func_cnt;
+};
+
+enum bpfrt_verify_mode {
+	BPFRT_VERIFY_OFF = 0,
+	/* A program the verifier rejects fails to load (errno EACCES), the
+	 * verifier's message in log_buf. */
+	BPFRT_VERIFY_STRICT,
+	/* Verify and record the verdict (bpfrt_prog__verified); a rejected
+	 * program still loads and always runs checked. */
+	BPFRT_VERIFY_RECORD,
 };
 
 /*
@@ -164,6 +183,9 @@ struct bpfrt_prog_load_opts {
 BPFRT_API struct bpfrt_prog *
 bpfrt_prog__load_insns(const struct bpfrt_insn *insns, size_t cnt,
 		       const struct bpfrt_prog_load_opts *opts);
+
+/* Did the verifier prove the program safe at load? */
+BPFRT_API bool bpfrt_prog__verified(const struct bpfrt_prog *prog);
 
 /* Free a program; NULL is a no-op. */
 BPFRT_API void bpfrt_prog__free(struct bpfrt_prog *prog);
@@ -227,6 +249,40 @@ BPFRT_API int bpfrt_run_ctx__check_mem(struct bpfrt_run_ctx *ctx, uint64_t ptr,
 				       uint64_t len, bool write);
 /* The run's opts->user. */
 BPFRT_API void *bpfrt_run_ctx__user(struct bpfrt_run_ctx *ctx);
+
+/* ---- JIT ------------------------------------------------------------ */
+
+/* The x86-64 machine code the JIT made of a program (BPFRT_ENGINE_JIT;
+ * the default engine on x86-64).  All pointers are borrowed and valid
+ * while the program lives. */
+struct bpfrt_jit_info {
+	size_t sz;
+	const uint8_t *image;		/* the code, starting with the entry */
+	size_t image_len;
+	/* insn_off[i]: offset in image of the code of slot i (the second slot
+	 * of lddw has none: its offset equals the next one's);
+	 * insn_off[insn_cnt] = the end of the slots' code (image_len, except
+	 * in checked images, which continue with per-block copies that count
+	 * every instruction).  Before insn_off[0] are the entry prologue and
+	 * the exit stubs. */
+	const uint32_t *insn_off;
+	size_t insn_cnt;
+	bool checked;			/* the checked translation */
+};
+
+/* Compile prog (once; cached) for checked or unchecked runs and describe
+ * the code.  0, or -ENOTSUP where there is no JIT, -ENOMEM; info->sz must
+ * be set (BPFRT_OPTS). */
+BPFRT_API int bpfrt_prog__jit_info(const struct bpfrt_prog *prog, bool checked,
+				   struct bpfrt_jit_info *info);
+
+/* Constant blinding for images compiled from now on (off by default; the
+ * environment variable BPFRT_JIT_HARDEN=1 turns it on at start): every
+ * immediate is stored XORed with a random per-image key and decoded at run
+ * time, so attacker-chosen constants never appear in executable memory
+ * (JIT spraying).  Costs an instruction or two per immediate.  Returns the
+ * previous setting. */
+BPFRT_API bool bpfrt_jit_set_harden(bool on);
 
 #ifdef __cplusplus
 }

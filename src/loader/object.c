@@ -275,13 +275,25 @@ int bpfrt__object_load_prog(struct bpfrt_object *obj, struct bpfrt_program *prog
 		return -ENOMEM;
 	for (size_t i = 0; i < obj->map_cnt; i++)
 		maps[i] = obj->maps[i]->map;
+	uint32_t *funcs = calloc(prog->func_cnt + 1, sizeof(*funcs));
+	if (!funcs) {
+		free(maps);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < prog->func_cnt; i++)
+		funcs[i] = prog->funcs[i].insn;
+	/* Object loads are verified; the verdict is recorded (a rejected
+	 * program still loads and runs checked) until the tests that load
+	 * kernel-rejected programs on purpose move to BPFRT_VERIFY_STRICT. */
 	BPFRT_OPTS(bpfrt_prog_load_opts, lo, .name = prog->name, .helpers = helpers,
 		   .helper_cnt = hcnt, .log_buf = log, .log_size = sizeof(log),
 		   .maps = (struct bpfrt_map *const *)maps, .map_cnt = obj->map_cnt,
-		   .prog_type = prog->type);
+		   .prog_type = prog->type, .verify = BPFRT_VERIFY_RECORD,
+		   .func_starts = funcs, .func_cnt = prog->func_cnt);
 	prog->prog = bpfrt_prog__load_insns(prog->insns, prog->insn_cnt, &lo);
 	int e = errno;
 	free(maps);
+	free(funcs);
 	if (!prog->prog) {
 		/* The VM names an instruction of the linked program; add the
 		 * source line it came from when line info says. */

@@ -195,6 +195,17 @@ BPFRT_API void *bpfrt_map__mmap(struct bpfrt_map *m)
 	return ((struct array *)m->priv)->values;
 }
 
+/* Live pinning (src/pin): where an array's value storage is, so that it
+ * can be re-backed by a shared file at the same address. */
+void *bpfrt__array_values(struct bpfrt_map *m, size_t *bytes)
+{
+	if (!m || (m->type != BPFRT_MAP_TYPE_ARRAY && m->type != BPFRT_MAP_TYPE_PERCPU_ARRAY))
+		return NULL;
+	struct array *ar = m->priv;
+	*bytes = ar->bytes;
+	return ar->values;
+}
+
 const struct map_ops bpfrt__array_ops = {
 	.check = array_check,
 	.alloc = array_alloc,

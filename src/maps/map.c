@@ -194,6 +194,15 @@ static bool is_percpu_type(enum bpfrt_map_type t)
 
 static const struct map_ops no_ops;
 
+static bpfrt_map_reuse_fn g_reuse_fn;
+static void *g_reuse_user;
+
+void bpfrt__map_set_reuse_hook(bpfrt_map_reuse_fn fn, void *user)
+{
+	g_reuse_user = user;
+	g_reuse_fn = fn;
+}
+
 BPFRT_API struct bpfrt_map *
 bpfrt_map__create(enum bpfrt_map_type type, const char *name, uint32_t key_size,
 		  uint32_t value_size, uint32_t max_entries,
@@ -231,6 +240,12 @@ bpfrt_map__create(enum bpfrt_map_type type, const char *name, uint32_t key_size,
 	if (copy_name(nm, name)) {
 		errno = EINVAL;
 		return NULL;
+	}
+	if (g_reuse_fn && !a.inner_map) {
+		struct bpfrt_map *old = g_reuse_fn(g_reuse_user, type, nm, key_size, value_size,
+						   max_entries, a.map_flags);
+		if (old)
+			return old;
 	}
 	const struct map_ops *ops = types[type].ops;
 	if (!ops) {

@@ -245,6 +245,22 @@ extern const struct bpfrt_obj_ref_ops bpfrt__map_ref_ops;
 void bpfrt__map_set_prog_ref_ops(const struct bpfrt_obj_ref_ops *ops);
 void bpfrt__map_prog_put(void *prog);
 
+/* Array and percpu_array value storage (page-aligned, *bytes long): what
+ * src/pin maps a shared file over.  NULL for other types. */
+void *bpfrt__array_values(struct bpfrt_map *m, size_t *bytes);
+
+/*
+ * Map creation hook (live hot swap): while set, bpfrt_map__create first asks
+ * fn whether an existing map should be used instead; fn returns that map
+ * with a reference taken, or NULL to create a new one.  Process-wide: the
+ * caller serialises loads while it is set.
+ */
+typedef struct bpfrt_map *(*bpfrt_map_reuse_fn)(void *user, enum bpfrt_map_type type,
+						 const char *name, uint32_t key_size,
+						 uint32_t value_size, uint32_t max_entries,
+						 uint32_t map_flags);
+void bpfrt__map_set_reuse_hook(bpfrt_map_reuse_fn fn, void *user);
+
 /* ---- program-side API (behind the helpers) --------------------------- */
 
 /* Pointer to the value (this cpu's slot for per-CPU maps), NULL if absent.

@@ -16,6 +16,8 @@
 #include "ctx/ctx.h"
 #include "helpers/helpers.h"
 #include "maps/map_internal.h"
+#include "jit/jit.h"
+#include "verifier/verifier.h"
 #include "vm.h"
 
 /* Programs are indexed with int32 displacements; the kernel's own limit is
@@ -463,6 +465,49 @@ static int take_maps(struct bpfrt_prog *p, struct bpfrt_map *const *maps, size_t
 	return 0;
 }
 
+/* The verifier (src/verifier), when opts ask for it: STRICT refuses a
+ * rejected program, RECORD only records the verdict. */
+static int verify(struct bpfrt_prog *p, const struct bpfrt_insn *insns, size_t cnt,
+		  const struct bpfrt_prog_load_opts *opts, struct loader *l)
+{
+	int mode = OPTS_GET(opts, verify, BPFRT_VERIFY_OFF);
+	if (mode == BPFRT_VERIFY_OFF)
+		return 0;
+	uint32_t *ids = calloc(p->helper_cnt + 1, sizeof(*ids));
+	p->vaux = calloc(cnt, sizeof(*p->vaux));
+	if (!ids || !p->vaux) {
+		free(ids);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < p->helper_cnt; i++)
+		ids[i] = p->helpers[i].id;
+	struct bpfrt_verifier_env_opts vo = {
+		.sz = sizeof(vo), .insns = insns, .cnt = cnt,
+		.prog_type = OPTS_GET(opts, prog_type, BPFRT_PROG_TYPE_UNSPEC),
+		.maps = OPTS_GET(opts, maps, NULL), .map_cnt = OPTS_GET(opts, map_cnt, 0),
+		.helper_ids = ids, .helper_cnt = p->helper_cnt,
+		.func_starts = OPTS_GET(opts, func_starts, NULL),
+		.func_cnt = OPTS_GET(opts, func_cnt, 0),
+		.log_level = OPTS_GET(opts, verify_log_level, 0),
+		.log_buf = mode == BPFRT_VERIFY_STRICT ? l->log : NULL,
+		.log_size = mode == BPFRT_VERIFY_STRICT ? l->log_size : 0,
+		.aux = p->vaux,
+	};
+	if (!vo.maps)
+		vo.map_cnt = 0;
+	int err = bpfrt__verify(&vo);
+	free(ids);
+	p->verified = err == 0;
+	if (err && mode == BPFRT_VERIFY_STRICT)
+		return err == -ENOMEM ? err : -EACCES;
+	return err == -ENOMEM ? err : 0;
+}
+
+BPFRT_API bool bpfrt_prog__verified(const struct bpfrt_prog *prog)
+{
+	return prog && prog->verified;
+}
+
 struct bpfrt_prog *bpfrt_prog__load_insns(const struct bpfrt_insn *insns, size_t cnt,
 					  const struct bpfrt_prog_load_opts *opts)
 {
@@ -516,6 +561,9 @@ struct bpfrt_prog *bpfrt_prog__load_insns(const struct bpfrt_insn *insns, size_t
 	err = validate(&l, helpers, helper_cnt);
 	if (err)
 		goto out;
+	err = verify(p, insns, cnt, opts, &l);
+	if (err)
+		goto out;
 
 	err = -ENOMEM;
 	p->cnt = cnt;
@@ -562,7 +610,9 @@ static void prog_destroy(struct bpfrt_prog *prog)
 			bpfrt_map__put(prog->maps[i]);
 	free(prog->maps);
 	free(prog->static_regions);
+	bpfrt__jit_prog_free(prog);
 	free(prog->func_start);
+	free(prog->vaux);
 	free(prog->name);
 	free(prog->insns);
 	free(prog->code);

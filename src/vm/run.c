@@ -13,6 +13,7 @@
 
 #include "core/common.h"
 #include "maps/map_internal.h"
+#include "jit/jit.h"
 #include "vm.h"
 
 static uint64_t now_ns(void)
@@ -44,16 +45,26 @@ int bpfrt__vm_prepare(const struct bpfrt_prog *prog, struct bpfrt_run_ctx *rc,
 		return -EINVAL;
 	}
 	switch (engine) {
-	case BPFRT_ENGINE_DEFAULT:	/* until a JIT lands */
+	case BPFRT_ENGINE_DEFAULT:
+		/* Unchecked: the JIT where it compiles.  Checked runs stay on
+		 * the interpreter by default (docs/jit.md, "Engines"); the
+		 * checked JIT is BPFRT_ENGINE_JIT. */
+		if (!checked && bpfrt__jit_available() && bpfrt__jit_get(prog, false, NULL, 0)) {
+			rc->exec = bpfrt__jit_exec;
+			break;
+		}
+		/* fall through */
 	case BPFRT_ENGINE_INTERP:
 		rc->exec = checked ? bpfrt_vm_exec_goto_checked : bpfrt_vm_exec_goto_unchecked;
 		break;
 	case BPFRT_ENGINE_INTERP_SWITCH:
 		rc->exec = checked ? bpfrt_vm_exec_switch_checked : bpfrt_vm_exec_switch_unchecked;
 		break;
-	case BPFRT_ENGINE_JIT:
-		bpfrt_errf(rc->err_buf, rc->err_size, "JIT not available in this build");
-		return -ENOTSUP;
+	case BPFRT_ENGINE_JIT:	/* compiled here, so failures show up before the run */
+		if (!bpfrt__jit_get(prog, checked, rc->err_buf, rc->err_size))
+			return -ENOTSUP;
+		rc->exec = bpfrt__jit_exec;
+		break;
 	default:
 		bpfrt_errf(rc->err_buf, rc->err_size, "unknown engine %d", (int)engine);
 		return -EINVAL;

@@ -38,6 +38,9 @@ struct vm_insn {
 struct bpfrt_map;
 struct bpfrt_hook;
 struct bpfrt_ctx_desc;
+struct bpfrt_jit_image;
+/* struct bpfrt_prog has jit[] (src/jit/jit.c uses it). */
+#define VM_PROG_JIT 1
 
 /* Memory a checked run may touch besides the stack, the packet and the
  * context: map values, ring buffer records, helper buffers. */
@@ -86,6 +89,14 @@ struct bpfrt_prog {
 	const struct bpfrt_ctx_desc *ctx_desc;
 	uint32_t id;			/* registry id (BPFRT_OBJ_PROG) */
 	_Atomic long refcnt;
+	/* JIT images (src/jit), unchecked [0] and checked [1], compiled on
+	 * first use and freed with the program. */
+	_Atomic(struct bpfrt_jit_image *) jit[2];
+	/* The verifier proved it safe (bpfrt_prog_load_opts.verify), with
+	 * its per-slot facts (context accesses) for the static rewrite that
+	 * must happen before a verified program may run unchecked. */
+	bool verified;
+	struct bpfrt_vaux *vaux;
 };
 
 /* Per-run state; helpers get a pointer to it. */

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helper prototypes, by the kernel's ids (include/uapi/linux/bpf.h), with
+ * the argument and return types the kernel's bpf_func_proto declares.
+ */
+#include <linux/bpf.h>
+#include <stddef.h>
+
+#include "core/common.h"
+#include "protos.h"
+
+#define A(...) { __VA_ARGS__ }
+#define P(name, ret, args, flags) { BPF_FUNC_##name, "bpf_" #name, ret, A args, flags }
+
+static const struct bpfrt_helper_proto protos[] = {
+	P(map_lookup_elem, RET_PTR_TO_MAP_VALUE_OR_NULL, (ARG_CONST_MAP_PTR, ARG_PTR_TO_MAP_KEY), 0),
+	P(map_update_elem, RET_INTEGER,
+	  (ARG_CONST_MAP_PTR, ARG_PTR_TO_MAP_KEY, ARG_PTR_TO_MAP_VALUE, ARG_ANYTHING), 0),
+	P(map_delete_elem, RET_INTEGER, (ARG_CONST_MAP_PTR, ARG_PTR_TO_MAP_KEY), 0),
+	P(map_push_elem, RET_INTEGER, (ARG_CONST_MAP_PTR, ARG_PTR_TO_MAP_VALUE, ARG_ANYTHING), 0),
+	P(map_pop_elem, RET_INTEGER, (ARG_CONST_MAP_PTR, ARG_PTR_TO_UNINIT_MAP_VALUE), 0),
+	P(map_peek_elem, RET_INTEGER, (ARG_CONST_MAP_PTR, ARG_PTR_TO_UNINIT_MAP_VALUE), 0),
+	P(for_each_map_elem, RET_INTEGER,
+	  (ARG_CONST_MAP_PTR, ARG_PTR_TO_FUNC, ARG_PTR_TO_STACK_OR_NULL, ARG_ANYTHING),
+	  PROTO_F_CALLBACK),
+	P(loop, RET_INTEGER, (ARG_ANYTHING, ARG_PTR_TO_FUNC, ARG_PTR_TO_STACK_OR_NULL, ARG_ANYTHING),
+	  PROTO_F_CALLBACK),
+	P(tail_call, RET_VOID, (ARG_PTR_TO_CTX, ARG_CONST_MAP_PTR, ARG_ANYTHING), PROTO_F_TAIL_CALL),
+	P(ringbuf_reserve, RET_PTR_TO_RINGBUF_MEM_OR_NULL,
+	  (ARG_CONST_MAP_PTR, ARG_CONST_ALLOC_SIZE_OR_ZERO, ARG_ANYTHING), 0),
+	P(ringbuf_submit, RET_VOID, (ARG_PTR_TO_RINGBUF_MEM, ARG_ANYTHING), 0),
+	P(ringbuf_discard, RET_VOID, (ARG_PTR_TO_RINGBUF_MEM, ARG_ANYTHING), 0),
+	P(ringbuf_output, RET_INTEGER,
+	  (ARG_CONST_MAP_PTR, ARG_PTR_TO_MEM_RDONLY, ARG_CONST_SIZE_OR_ZERO, ARG_ANYTHING), 0),
+	P(ringbuf_query, RET_INTEGER, (ARG_CONST_MAP_PTR, ARG_ANYTHING), 0),
+	P(perf_event_output, RET_INTEGER,
+	  (ARG_PTR_TO_CTX, ARG_CONST_MAP_PTR, ARG_ANYTHING, ARG_PTR_TO_MEM_RDONLY,
+	   ARG_CONST_SIZE_OR_ZERO), 0),
+	P(spin_lock, RET_VOID, (ARG_PTR_TO_SPIN_LOCK), PROTO_F_SPIN_LOCK),
+	P(spin_unlock, RET_VOID, (ARG_PTR_TO_SPIN_LOCK), PROTO_F_SPIN_UNLOCK),
+	P(ktime_get_ns, RET_INTEGER, (0), 0),
+	P(ktime_get_boot_ns, RET_INTEGER, (0), 0),
+	P(ktime_get_coarse_ns, RET_INTEGER, (0), 0),
+	P(jiffies64, RET_INTEGER, (0), 0),
+	P(get_prandom_u32, RET_INTEGER, (0), 0),
+	P(get_smp_processor_id, RET_INTEGER, (0), 0),
+	P(get_numa_node_id, RET_INTEGER, (0), 0),
+	P(get_current_pid_tgid, RET_INTEGER, (0), 0),
+	P(get_current_uid_gid, RET_INTEGER, (0), 0),
+	P(get_current_comm, RET_INTEGER, (ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE), 0),
+	P(probe_read, RET_INTEGER, (ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE_OR_ZERO, ARG_ANYTHING), 0),
+	P(probe_read_kernel, RET_INTEGER,
+	  (ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE_OR_ZERO, ARG_ANYTHING), 0),
+	P(probe_read_user, RET_INTEGER,
+	  (ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE_OR_ZERO, ARG_ANYTHING), 0),
+	P(probe_read_str, RET_INTEGER,
+	  (ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE_OR_ZERO, ARG_ANYTHING), 0),
+	P(probe_read_kernel_str, RET_INTEGER,
+	  (ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE_OR_ZERO, ARG_ANYTHING), 0),
+	P(probe_read_user_str, RET_INTEGER,
+	  (ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE_OR_ZERO, ARG_ANYTHING), 0),
+	P(trace_printk, RET_INTEGER, (ARG_PTR_TO_MEM_RDONLY, ARG_CONST_SIZE), 0),
+	P(trace_vprintk, RET_INTEGER,
+	  (ARG_PTR_TO_MEM_RDONLY, ARG_CONST_SIZE, ARG_PTR_TO_MEM_OR_NULL, ARG_CONST_SIZE_OR_ZERO), 0),
+	P(strncmp, RET_INTEGER, (ARG_PTR_TO_MEM_RDONLY, ARG_CONST_SIZE, ARG_PTR_TO_CONST_STR), 0),
+	P(xdp_adjust_head, RET_INTEGER, (ARG_PTR_TO_CTX, ARG_ANYTHING), PROTO_F_PKT_CHANGES),
+	P(xdp_adjust_meta, RET_INTEGER, (ARG_PTR_TO_CTX, ARG_ANYTHING), PROTO_F_PKT_CHANGES),
+	P(xdp_adjust_tail, RET_INTEGER, (ARG_PTR_TO_CTX, ARG_ANYTHING), PROTO_F_PKT_CHANGES),
+	P(xdp_get_buff_len, RET_INTEGER, (ARG_PTR_TO_CTX), 0),
+	P(xdp_load_bytes, RET_INTEGER,
+	  (ARG_PTR_TO_CTX, ARG_ANYTHING, ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE), 0),
+	P(xdp_store_bytes, RET_INTEGER,
+	  (ARG_PTR_TO_CTX, ARG_ANYTHING, ARG_PTR_TO_MEM_RDONLY, ARG_CONST_SIZE), 0),
+	P(redirect, RET_INTEGER, (ARG_ANYTHING, ARG_ANYTHING), 0),
+	P(redirect_map, RET_INTEGER, (ARG_CONST_MAP_PTR, ARG_ANYTHING, ARG_ANYTHING), 0),
+	P(skb_load_bytes, RET_INTEGER,
+	  (ARG_PTR_TO_CTX, ARG_ANYTHING, ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE), 0),
+	P(skb_store_bytes, RET_INTEGER,
+	  (ARG_PTR_TO_CTX, ARG_ANYTHING, ARG_PTR_TO_MEM_RDONLY, ARG_CONST_SIZE, ARG_ANYTHING),
+	  PROTO_F_PKT_CHANGES),
+	P(skb_pull_data, RET_INTEGER, (ARG_PTR_TO_CTX, ARG_ANYTHING), PROTO_F_PKT_CHANGES),
+	P(l3_csum_replace, RET_INTEGER,
+	  (ARG_PTR_TO_CTX, ARG_ANYTHING, ARG_ANYTHING, ARG_ANYTHING, ARG_ANYTHING),
+	  PROTO_F_PKT_CHANGES),
+	P(l4_csum_replace, RET_INTEGER,
+	  (ARG_PTR_TO_CTX, ARG_ANYTHING, ARG_ANYTHING, ARG_ANYTHING, ARG_ANYTHING),
+	  PROTO_F_PKT_CHANGES),
+	P(csum_diff, RET_INTEGER,
+	  (ARG_PTR_TO_MEM_OR_NULL, ARG_CONST_SIZE_OR_ZERO, ARG_PTR_TO_MEM_OR_NULL,
+	   ARG_CONST_SIZE_OR_ZERO, ARG_ANYTHING), 0),
+	P(csum_update, RET_INTEGER, (ARG_PTR_TO_CTX, ARG_ANYTHING), 0),
+	P(get_hash_recalc, RET_INTEGER, (ARG_PTR_TO_CTX), 0),
+	P(fib_lookup, RET_INTEGER,
+	  (ARG_PTR_TO_CTX, ARG_PTR_TO_MEM, ARG_CONST_SIZE, ARG_ANYTHING), 0),
+};
+
+const struct bpfrt_helper_proto *bpfrt__helper_proto(uint32_t id)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(protos); i++)
+		if (protos[i].id == id)
+			return &protos[i];
+	return NULL;
+}
+
+const char *bpfrt__arg_type_str(int arg)
+{
+	static const char *const names[ARG__COUNT] = {
+		[ARG_DONTCARE] = "ARG_DONTCARE",
+		[ARG_ANYTHING] = "ARG_ANYTHING",
+		[ARG_CONST_MAP_PTR] = "ARG_CONST_MAP_PTR",
+		[ARG_PTR_TO_MAP_KEY] = "ARG_PTR_TO_MAP_KEY",
+		[ARG_PTR_TO_MAP_VALUE] = "ARG_PTR_TO_MAP_VALUE",
+		[ARG_PTR_TO_UNINIT_MAP_VALUE] = "ARG_PTR_TO_UNINIT_MAP_VALUE",
+		[ARG_PTR_TO_MEM] = "ARG_PTR_TO_MEM",
+		[ARG_PTR_TO_MEM_RDONLY] = "ARG_PTR_TO_MEM|MEM_RDONLY",
+		[ARG_PTR_TO_MEM_OR_NULL] = "ARG_PTR_TO_MEM_OR_NULL",
+		[ARG_PTR_TO_UNINIT_MEM] = "ARG_PTR_TO_UNINIT_MEM",
+		[ARG_CONST_SIZE] = "ARG_CONST_SIZE",
+		[ARG_CONST_SIZE_OR_ZERO] = "ARG_CONST_SIZE_OR_ZERO",
+		[ARG_PTR_TO_CTX] = "ARG_PTR_TO_CTX",
+		[ARG_PTR_TO_FUNC] = "ARG_PTR_TO_FUNC",
+		[ARG_PTR_TO_STACK_OR_NULL] = "ARG_PTR_TO_STACK_OR_NULL",
+		[ARG_PTR_TO_SPIN_LOCK] = "ARG_PTR_TO_SPIN_LOCK",
+		[ARG_PTR_TO_RINGBUF_MEM] = "ARG_PTR_TO_RINGBUF_MEM",
+		[ARG_CONST_ALLOC_SIZE_OR_ZERO] = "ARG_CONST_ALLOC_SIZE_OR_ZERO",
+		[ARG_PTR_TO_CONST_STR] = "ARG_PTR_TO_CONST_STR",
+		[ARG_PTR_TO_LONG] = "ARG_PTR_TO_LONG",
+	};
+	return arg >= 0 && arg < ARG__COUNT && names[arg] ? names[arg] : "?";
+}

@@ -1,0 +1,3 @@
+# A sign-extending load of a scalar context field.
+	ldxsw %r0, [%r1+12]
+	exit

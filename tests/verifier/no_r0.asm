@@ -1,0 +1,2 @@
+# exit with r0 never written.
+	exit

@@ -1,0 +1,3 @@
+# At r10 itself: above the frame.
+	ldxdw %r0, [%r10+0]
+	exit
