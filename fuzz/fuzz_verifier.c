@@ -118,12 +118,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		struct bpfrt_map **maps = calloc(o->map_cnt + 1, sizeof(*maps));
 		for (size_t i = 0; i < o->map_cnt; i++)
 			maps[i] = o->maps[i]->map;
+		size_t before = nbases;
 		for (size_t i = 0; i < o->prog_cnt; i++) {
 			struct bpfrt_program *p = o->progs[i];
 			if (p->type == BPFRT_PROG_TYPE_XDP || p->type == BPFRT_PROG_TYPE_SCHED_CLS ||
 			    p->type == BPFRT_PROG_TYPE_SOCKET_FILTER)
 				add_base(p->insns, p->insn_cnt, p->type, maps, o->map_cnt);
 		}
+		/* Bases keep the map array for the fuzzer's lifetime; an object
+		 * that contributed none must not leak it. */
+		if (nbases == before)
+			free(maps);
 	}
 	if (d)
 		closedir(d);
