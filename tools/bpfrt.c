@@ -91,6 +91,10 @@ const char usage_text[] =
 	"                           tell it\n"
 	"      --btf FILE           target BTF for CO-RE (default: the kernel's)\n"
 	"      --cpu N              logical CPU the runs happen on (default 0)\n"
+	"  verify OBJ [--prog NAME] [--type PROGTYPE] [--log-level 0|1|2] [--json]\n"
+	"                           prove programs safe: exit 0 all safe, 1 one\n"
+	"                           rejected (the reason names the instruction),\n"
+	"                           2 the object cannot be loaded\n"
 	"  jit-dump FILE [--prog NAME] [--checked] [--no-objdump]\n"
 	"                           x86-64 machine code beside each eBPF instruction\n"
 	"  xdp attach --iface IF [--iface IF2 ...] OBJ --prog NAME [options]\n"
@@ -369,6 +373,8 @@ int main(int argc, char **argv)
 		return cmd_test_run(sub_argc, sub_argv);
 	if (!strcmp(cmd, "jit-dump"))
 		return cmd_jit_dump(sub_argc, sub_argv);
+	if (!strcmp(cmd, "verify"))
+		return cmd_verify(sub_argc, sub_argv);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("bpfrt %s\n", bpfrt_version());
 		return 0;

@@ -98,6 +98,7 @@ int cmd_prog(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_test_run(int argc, char **argv);
 int cmd_jit_dump(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 /* Live XDP (cli_xdp.c, cli_prog.c, cli_map.c, cli_events.c). */
 int cmd_xdp(int argc, char **argv);
 int cmd_prog_replace(int argc, char **argv);
