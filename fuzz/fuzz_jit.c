@@ -22,14 +22,10 @@
 
 #include "bpfrt/bpfrt.h"
 #include "isa/isa.h"
+#include "fuzz_repair.h"
 #include "jit/jit.h"
 
-#define MAX_MEM		512
-#define MAX_SLOTS	4096
 #define INSN_LIMIT	10000
-
-#define F_REPAIR	0x01
-#define F_EXIT		0x02
 
 /* Plain arithmetic on all five arguments, so argument passing is compared. */
 static uint64_t h_mix(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
@@ -145,7 +141,6 @@ static void run_internal(const struct bpfrt_prog *prog, const struct bpfrt_jit_i
 	bpfrt__vm_regions_free(&rc);
 }
 
-#include "fuzz_repair.h"
 
 static void compare(const char *what, const struct outcome *a, const struct outcome *b,
 		    size_t mem_len)
@@ -175,27 +170,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bpfrt_set_print(quiet);
 	if (size < 3)
 		return 0;
-	uint8_t flags = data[0];
-	size_t mem_len = (size_t)(data[1] | data[2] << 8) % (MAX_MEM + 1);
-	data += 3;
-	size -= 3;
-	if (mem_len > size)
-		mem_len = size;
-	const uint8_t *mem = data;
-	data += mem_len;
-	size -= mem_len;
-
-	size_t cnt = size / sizeof(struct bpfrt_insn);
-	if (cnt > MAX_SLOTS)
-		cnt = MAX_SLOTS;
-	memcpy(insns, data, cnt * sizeof(struct bpfrt_insn));
-	if ((flags & F_EXIT) && cnt < MAX_SLOTS)
-		insns[cnt++] = BPFRT_EXIT_INSN();
-	if (flags & F_REPAIR) {
-		size_t end = (flags & F_EXIT) ? cnt - 1 : cnt;
-		for (size_t i = 0; i < end;)
-			i += repair(insns, end, i);
-	}
+	const uint8_t *mem;
+	size_t mem_len;
+	size_t cnt = fuzz_decode_input(data, size, insns, &mem, &mem_len);
 
 	char log[256];
 	BPFRT_OPTS(bpfrt_prog_load_opts, lo, .name = "fuzz", .helpers = helpers,

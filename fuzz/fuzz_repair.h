@@ -1,17 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Shared by the fuzz targets that execute programs (fuzz_vm, fuzz_jit):
- * turn arbitrary slots into valid instructions so that mutations explore
- * semantics rather than the decoder's refusals.  Helpers 1, 2, 3 and 5 are
- * the ids those targets register.
+ * Shared by the fuzz targets that execute programs (fuzz_vm, fuzz_jit): the
+ * input format, and repair(), which turns arbitrary slots into valid
+ * instructions so that mutations explore semantics rather than the
+ * decoder's refusals.  Helpers 1, 2, 3 and 5 are the ids those targets
+ * register.
+ *
+ * Input: a flags byte (F_REPAIR, F_EXIT), a u16 LE memory size (mod
+ * MAX_MEM + 1, capped by what is left), the memory, then program slots.
  */
 #ifndef BPFRT_FUZZ_REPAIR_H
 #define BPFRT_FUZZ_REPAIR_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "bpfrt/insn.h"
 #include "isa/isa.h"
+
+#define MAX_MEM		512
+#define MAX_SLOTS	4096
+
+#define F_REPAIR	0x01	/* make every slot a valid instruction */
+#define F_EXIT		0x02	/* append an exit */
 
 /* Make slot i look like a row of the ISA table; the including target's header comment says when.
  * Returns the number of slots used (2 for lddw). */
@@ -82,6 +94,41 @@ static size_t repair(struct bpfrt_insn *insns, size_t cnt, size_t i)
 static int quiet(enum bpfrt_print_level level, const char *fmt, va_list args)
 {
 	return 0;
+}
+
+/* Split a fuzz input (size >= 3) into memory and up to MAX_SLOTS
+ * instructions in insns, applying its flags.  Returns the slot count. */
+static size_t fuzz_decode_input(const uint8_t *data, size_t size,
+				struct bpfrt_insn insns[MAX_SLOTS],
+				const uint8_t **mem_out, size_t *mem_len_out)
+{
+	uint8_t flags = data[0];
+	size_t mem_len = (size_t)(data[1] | data[2] << 8) % (MAX_MEM + 1);
+	data += 3;
+	size -= 3;
+	if (mem_len > size)
+		mem_len = size;
+	const uint8_t *mem = data;
+	data += mem_len;
+	size -= mem_len;
+
+	size_t cnt = size / sizeof(struct bpfrt_insn);
+	if (cnt > MAX_SLOTS)
+		cnt = MAX_SLOTS;
+	/* Copied: the input is not aligned for struct bpfrt_insn. */
+	memcpy(insns, data, cnt * sizeof(struct bpfrt_insn));
+	if ((flags & F_EXIT) && cnt < MAX_SLOTS)
+		insns[cnt++] = BPFRT_EXIT_INSN();
+	if (flags & F_REPAIR) {
+		/* The appended exit stays an exit. */
+		size_t end = (flags & F_EXIT) ? cnt - 1 : cnt;
+		for (size_t i = 0; i < end;)
+			i += repair(insns, end, i);
+	}
+
+	*mem_out = mem;
+	*mem_len_out = mem_len;
+	return cnt;
 }
 
 #endif

@@ -26,13 +26,9 @@
 
 #include "bpfrt/bpfrt.h"
 #include "isa/isa.h"
+#include "fuzz_repair.h"
 
-#define MAX_MEM		512
-#define MAX_SLOTS	4096
 #define INSN_LIMIT	10000
-
-#define F_REPAIR	0x01
-#define F_EXIT		0x02
 
 /* Plain arithmetic on all five arguments, so argument passing is compared. */
 static uint64_t h_mix(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
@@ -108,7 +104,6 @@ static void run(const struct bpfrt_prog *prog, enum bpfrt_engine engine,
 	memcpy(o->mem, work, mem_len);
 }
 
-#include "fuzz_repair.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -120,29 +115,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bpfrt_set_print(quiet);
 	if (size < 3)
 		return 0;
-	uint8_t flags = data[0];
-	size_t mem_len = (size_t)(data[1] | data[2] << 8) % (MAX_MEM + 1);
-	data += 3;
-	size -= 3;
-	if (mem_len > size)
-		mem_len = size;
-	const uint8_t *mem = data;
-	data += mem_len;
-	size -= mem_len;
-
-	size_t cnt = size / sizeof(struct bpfrt_insn);
-	if (cnt > MAX_SLOTS)
-		cnt = MAX_SLOTS;
-	/* Copied: the input is not aligned for struct bpfrt_insn. */
-	memcpy(insns, data, cnt * sizeof(struct bpfrt_insn));
-	if ((flags & F_EXIT) && cnt < MAX_SLOTS)
-		insns[cnt++] = BPFRT_EXIT_INSN();
-	if (flags & F_REPAIR) {
-		/* The appended exit stays an exit. */
-		size_t end = (flags & F_EXIT) ? cnt - 1 : cnt;
-		for (size_t i = 0; i < end;)
-			i += repair(insns, end, i);
-	}
+	const uint8_t *mem;
+	size_t mem_len;
+	size_t cnt = fuzz_decode_input(data, size, insns, &mem, &mem_len);
 
 	char log[256];
 	BPFRT_OPTS(bpfrt_prog_load_opts, lo, .name = "fuzz", .helpers = helpers,
