@@ -26,25 +26,6 @@ static int size_bits(uint8_t code)
 	return bits[(code >> 3) & 3];
 }
 
-static const char *alu_op(const struct isa_row *r)
-{
-	switch (r->code & 0xf0) {
-	case BPFRT_ADD: return "+=";
-	case BPFRT_SUB: return "-=";
-	case BPFRT_MUL: return "*=";
-	case BPFRT_DIV: return r->mval ? "s/=" : "/=";
-	case BPFRT_OR: return "|=";
-	case BPFRT_AND: return "&=";
-	case BPFRT_LSH: return "<<=";
-	case BPFRT_RSH: return ">>=";
-	case BPFRT_MOD: return r->mval ? "s%=" : "%=";
-	case BPFRT_XOR: return "^=";
-	case BPFRT_MOV: return "=";
-	case BPFRT_ARSH: return "s>>=";
-	default: return "?";
-	}
-}
-
 /* A note on the corner cases the ISA defines for some ALU ops. */
 static const char *alu_note(const struct isa_row *r)
 {
@@ -53,24 +34,6 @@ static const char *alu_note(const struct isa_row *r)
 	case BPFRT_MOD: return "; x % 0 = x";
 	case BPFRT_LSH: case BPFRT_RSH: case BPFRT_ARSH: return "; shift masked to width";
 	default: return "";
-	}
-}
-
-static const char *jmp_op(uint8_t code)
-{
-	switch (code & 0xf0) {
-	case BPFRT_JEQ: return "==";
-	case BPFRT_JGT: return ">";
-	case BPFRT_JGE: return ">=";
-	case BPFRT_JSET: return "&";
-	case BPFRT_JNE: return "!=";
-	case BPFRT_JSGT: return "s>";
-	case BPFRT_JSGE: return "s>=";
-	case BPFRT_JLT: return "<";
-	case BPFRT_JLE: return "<=";
-	case BPFRT_JSLT: return "s<";
-	case BPFRT_JSLE: return "s<=";
-	default: return "?";
 	}
 }
 
@@ -134,7 +97,7 @@ static void semantics(const struct isa_row *r, char *s, size_t n)
 		if ((r->code & 0xf0) == BPFRT_MOV && r->mval)
 			snprintf(s, n, "%sdst = (s%d)%ssrc (sign-extend)", w, (int)r->mval, w);
 		else
-			snprintf(s, n, "%sdst %s %s%s", w, alu_op(r), srcop, alu_note(r));
+			snprintf(s, n, "%sdst %s %s%s", w, bpfrt_isa_alu_sym(r->code, r->mval), srcop, alu_note(r));
 		break;
 	}
 	case ISA_F_NEG: snprintf(s, n, "%sdst = -%sdst", w, w); break;
@@ -182,10 +145,10 @@ static void semantics(const struct isa_row *r, char *s, size_t n)
 	case ISA_F_JA: snprintf(s, n, "pc += off"); break;
 	case ISA_F_JA32: snprintf(s, n, "pc += imm"); break;
 	case ISA_F_JMP_K:
-		snprintf(s, n, "if %sdst %s imm: pc += off", w, jmp_op(r->code));
+		snprintf(s, n, "if %sdst %s imm: pc += off", w, bpfrt_isa_jmp_sym(r->code));
 		break;
 	case ISA_F_JMP_X:
-		snprintf(s, n, "if %sdst %s %ssrc: pc += off", w, jmp_op(r->code), w);
+		snprintf(s, n, "if %sdst %s %ssrc: pc += off", w, bpfrt_isa_jmp_sym(r->code), w);
 		break;
 	case ISA_F_CALL:
 		switch (r->mval) {

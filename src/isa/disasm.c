@@ -147,43 +147,6 @@ static void print_asm(const struct bpfrt_insn *in, int op, char *buf, size_t siz
 	}
 }
 
-/* Kernel notation: operator of an ALU op / a conditional jump, by op bits. */
-static const char *k_alu_op(const struct isa_row *r)
-{
-	switch (r->code & 0xf0) {
-	case BPFRT_ADD: return "+=";
-	case BPFRT_SUB: return "-=";
-	case BPFRT_MUL: return "*=";
-	case BPFRT_DIV: return r->mval ? "s/=" : "/=";
-	case BPFRT_OR: return "|=";
-	case BPFRT_AND: return "&=";
-	case BPFRT_LSH: return "<<=";
-	case BPFRT_RSH: return ">>=";
-	case BPFRT_MOD: return r->mval ? "s%=" : "%=";
-	case BPFRT_XOR: return "^=";
-	case BPFRT_MOV: return "=";
-	case BPFRT_ARSH: return "s>>=";
-	default: return "?=";
-	}
-}
-
-static const char *k_jmp_op(uint8_t code)
-{
-	switch (code & 0xf0) {
-	case BPFRT_JEQ: return "==";
-	case BPFRT_JGT: return ">";
-	case BPFRT_JGE: return ">=";
-	case BPFRT_JSET: return "&";
-	case BPFRT_JNE: return "!=";
-	case BPFRT_JSGT: return "s>";
-	case BPFRT_JSGE: return "s>=";
-	case BPFRT_JLT: return "<";
-	case BPFRT_JLE: return "<=";
-	case BPFRT_JSLT: return "s<";
-	case BPFRT_JSLE: return "s<=";
-	default: return "?";
-	}
-}
 
 static const char *k_size(uint8_t code, int sign)
 {
@@ -214,13 +177,13 @@ static void print_kernel(const struct bpfrt_insn *in, int op, char *buf, size_t 
 
 	switch (r->fmt) {
 	case ISA_F_ALU_K:
-		out(buf, size, "(%02x) %c%d %s %" PRId32, r->code, w, d, k_alu_op(r), in->imm);
+		out(buf, size, "(%02x) %c%d %s %" PRId32, r->code, w, d, bpfrt_isa_alu_sym(r->code, r->mval), in->imm);
 		break;
 	case ISA_F_ALU_X:
 		if ((r->code & 0xf0) == BPFRT_MOV && r->mval)	/* movsx */
 			out(buf, size, "(%02x) %c%d = (s%d)%c%d", r->code, w, d, (int)r->mval, w, s);
 		else
-			out(buf, size, "(%02x) %c%d %s %c%d", r->code, w, d, k_alu_op(r), w, s);
+			out(buf, size, "(%02x) %c%d %s %c%d", r->code, w, d, bpfrt_isa_alu_sym(r->code, r->mval), w, s);
 		break;
 	case ISA_F_NEG:
 		out(buf, size, "(%02x) %c%d = -%c%d", r->code, w, d, w, d);
@@ -288,7 +251,7 @@ static void print_kernel(const struct bpfrt_insn *in, int op, char *buf, size_t 
 			    r->code, s, bits, k_atomic_name(in->imm), sz, d, in->off, s);
 		else
 			out(buf, size, "(%02x) lock *(%s *)(r%d %+d) %s r%d", r->code, sz, d,
-			    in->off, k_alu_op(&(struct isa_row){ .code = (uint8_t)in->imm }), s);
+			    in->off, bpfrt_isa_alu_sym((uint8_t)in->imm, 0), s);
 		break;
 	}
 	case ISA_F_JA:
@@ -299,11 +262,11 @@ static void print_kernel(const struct bpfrt_insn *in, int op, char *buf, size_t 
 		break;
 	case ISA_F_JMP_K:
 		out(buf, size, "(%02x) if %c%d %s 0x%" PRIx32 " goto pc%+d", r->code, w, d,
-		    k_jmp_op(r->code), (uint32_t)in->imm, in->off);
+		    bpfrt_isa_jmp_sym(r->code), (uint32_t)in->imm, in->off);
 		break;
 	case ISA_F_JMP_X:
 		out(buf, size, "(%02x) if %c%d %s %c%d goto pc%+d", r->code, w, d,
-		    k_jmp_op(r->code), w, s, in->off);
+		    bpfrt_isa_jmp_sym(r->code), w, s, in->off);
 		break;
 	case ISA_F_CALL:
 		if (s == BPFRT_PSEUDO_CALL)

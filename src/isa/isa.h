@@ -98,4 +98,44 @@ static inline const char *bpfrt_isa_lddw_kind(int src)
 	return src > 0 && src < (int)(sizeof(kinds) / sizeof(kinds[0])) ? kinds[src] : NULL;
 }
 
+/* C-like operator of an ALU operation (op bits of code; mval 1 selects the
+ * signed div/mod), as the kernel's disassembly and docs/isa.md write it. */
+static inline const char *bpfrt_isa_alu_sym(uint8_t code, int32_t mval)
+{
+	switch (code & 0xf0) {
+	case BPFRT_ADD: return "+=";
+	case BPFRT_SUB: return "-=";
+	case BPFRT_MUL: return "*=";
+	case BPFRT_DIV: return mval ? "s/=" : "/=";
+	case BPFRT_OR: return "|=";
+	case BPFRT_AND: return "&=";
+	case BPFRT_LSH: return "<<=";
+	case BPFRT_RSH: return ">>=";
+	case BPFRT_MOD: return mval ? "s%=" : "%=";
+	case BPFRT_XOR: return "^=";
+	case BPFRT_MOV: return "=";
+	case BPFRT_ARSH: return "s>>=";
+	default: return "?=";
+	}
+}
+
+/* Comparison operator of a conditional jump (op bits of code). */
+static inline const char *bpfrt_isa_jmp_sym(uint8_t code)
+{
+	switch (code & 0xf0) {
+	case BPFRT_JEQ: return "==";
+	case BPFRT_JGT: return ">";
+	case BPFRT_JGE: return ">=";
+	case BPFRT_JSET: return "&";
+	case BPFRT_JNE: return "!=";
+	case BPFRT_JSGT: return "s>";
+	case BPFRT_JSGE: return "s>=";
+	case BPFRT_JLT: return "<";
+	case BPFRT_JLE: return "<=";
+	case BPFRT_JSLT: return "s<";
+	case BPFRT_JSLE: return "s<=";
+	default: return "?";
+	}
+}
+
 #endif /* BPFRT_ISA_H */
