@@ -54,10 +54,13 @@ bool parse_prog_type(const char *cmd, const char *s, enum bpfrt_prog_type *type)
  * unless BPFRT_VERBOSE is set in the environment. */
 void cli_library_messages(void);
 
-/* How to open an object: --type and --btf. */
+/* How to open an object: --type, --btf and --no-verify. */
 struct cli_open {
 	enum bpfrt_prog_type default_type;	/* UNSPEC: not given */
 	const char *btf_path;			/* NULL: the library's default */
+	/* Load programs the verifier rejects (they run checked); commands
+	 * that only inspect code (disasm, jit-dump) always set it. */
+	bool no_verify;
 };
 
 /* Holds the loader's message; must outlive bpfrt_object__load(). */

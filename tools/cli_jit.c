@@ -138,7 +138,7 @@ int cmd_jit_dump(int argc, char **argv)
 	char log[1024] = "";
 
 	if (elfcode_is_elf(buf, len)) {
-		struct cli_open o = { 0 };
+		struct cli_open o = { .no_verify = true };	/* shows code, runs none */
 		static struct cli_log clog;
 		int e = 0;
 		obj = cli_open_object(path, &o, &clog, false, &e);

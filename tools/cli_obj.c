@@ -36,6 +36,7 @@ struct bpfrt_object *cli_open_object(const char *path, const struct cli_open *o,
 	BPFRT_OPTS(bpfrt_object_open_opts, oo,
 		   .btf_custom_path = o ? o->btf_path : NULL,
 		   .default_prog_type = o ? o->default_type : BPFRT_PROG_TYPE_UNSPEC,
+		   .no_verify = o ? o->no_verify : false,
 		   .log_buf = log->buf, .log_size = sizeof(log->buf));
 	log->buf[0] = '\0';
 	struct bpfrt_object *obj = bpfrt_object__open_file(path, &oo);

@@ -158,6 +158,7 @@ int cmd_run(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "check", required_argument, NULL, 'c' },
 		{ "insn-limit", required_argument, NULL, 'l' },
+		{ "no-verify", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -169,12 +170,13 @@ int cmd_run(int argc, char **argv)
 	uint64_t repeat = 1, limit = DEFAULT_INSN_LIMIT;
 	int c;
 
-	while ((c = getopt_long(argc, argv, ":rp:t:m:e:n:jc:l:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":rp:t:m:e:n:jc:l:Vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': raw = true; break;
 		case 'p': prog_sel = optarg; break;
 		case 'm': mem_path = optarg; break;
 		case 'j': json = true; break;
+		case 'V': o.no_verify = true; break;
 		case 't':
 			if (!parse_prog_type("run", optarg, &o.default_type))
 				return EXIT_INPUT;
@@ -400,7 +402,7 @@ int cmd_disasm(int argc, char **argv)
 	enum bpfrt_disasm_style style = BPFRT_DISASM_ASM;
 	bool raw = false;
 	const char *prog_sel = NULL;
-	struct cli_open o = { 0 };
+	struct cli_open o = { .no_verify = true };	/* shows code, runs none */
 	int c;
 	while ((c = getopt_long(argc, argv, ":s:rp:t:h", opts, NULL)) != -1) {
 		switch (c) {

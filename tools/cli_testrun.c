@@ -431,13 +431,14 @@ static int parse_args(int argc, char **argv, struct tr_args *a)
 		{ "type", required_argument, NULL, 't' },
 		{ "btf", required_argument, NULL, 'b' },
 		{ "cpu", required_argument, NULL, 'C' },
+		{ "no-verify", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	uint64_t v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, ":p:P:d:e:c:n:jDo:t:b:C:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:P:d:e:c:n:jDo:t:b:C:Vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': a->prog_name = optarg; break;
 		case 'P': a->pcap_path = optarg; break;
@@ -445,6 +446,7 @@ static int parse_args(int argc, char **argv, struct tr_args *a)
 		case 'j': a->json = true; break;
 		case 'D': a->dump_maps = true; break;
 		case 'o': a->out_path = optarg; break;
+		case 'V': a->open.no_verify = true; break;
 		case 'b': a->open.btf_path = optarg; break;
 		case 'e':
 			if (!parse_engine("test-run", optarg, &a->engine))

@@ -157,6 +157,11 @@ struct bpfrt_prog_load_opts {
 	/* Subprogram starts from BTF func_info (optional). */
 	const uint32_t *func_starts;
 	size_t func_cnt;
+	/* Source text for the verifier's messages (optional): returns
+	 * "file.c:42: <line>" for slot idx, or NULL; the string must stay
+	 * valid until the next call.  ELF objects pass BTF line info here. */
+	const char *(*source_line)(void *arg, size_t idx);
+	void *source_line_arg;
 };
 
 enum bpfrt_verify_mode {
@@ -186,6 +191,11 @@ bpfrt_prog__load_insns(const struct bpfrt_insn *insns, size_t cnt,
 
 /* Did the verifier prove the program safe at load? */
 BPFRT_API bool bpfrt_prog__verified(const struct bpfrt_prog *prog);
+/* Does it run unchecked by default (BPFRT_CHECK_AUTO)?  Verified, and every
+ * context access rewritten to the hook's native layout; a program with an
+ * access no single instruction can do (a tc store to queue_mapping, which
+ * the kernel ignores for values >= 0xffff) stays checked. */
+BPFRT_API bool bpfrt_prog__runs_unchecked(const struct bpfrt_prog *prog);
 
 /* Free a program; NULL is a no-op. */
 BPFRT_API void bpfrt_prog__free(struct bpfrt_prog *prog);

@@ -49,6 +49,12 @@ struct bpfrt_object_open_opts {
 	 * Caller-owned; must stay valid until bpfrt_object__load returns. */
 	char *log_buf;
 	size_t log_size;
+	/* Loading verifies every program and refuses the object when one is
+	 * rejected (errno EACCES, the verifier's message in log_buf).  Set
+	 * no_verify to load rejected programs anyway: the verdict is only
+	 * recorded (bpfrt_prog__verified) and such programs run checked
+	 * (bounds, budget) in every engine and hook. */
+	bool no_verify;
 };
 
 /*

@@ -197,6 +197,9 @@ void bpfrt__hook_sync(struct bpfrt_run_ctx *rc)
 	rc->pkt_hi = (uintptr_t)h->end;
 	rc->pkt = h->data;
 	rc->pkt_size = (uint64_t)(h->end - h->data);
+	h->native[CTX_NATIVE_DATA] = (uintptr_t)h->data;
+	h->native[CTX_NATIVE_DATA_END] = (uintptr_t)h->end;
+	h->native[CTX_NATIVE_DATA_META] = (uintptr_t)h->meta;
 	if (h->is_skb)
 		h->shadow.skb.len = (uint32_t)(h->end - h->data);
 }

@@ -75,6 +75,10 @@ struct bpfrt_hook {
 		struct __sk_buff skb;
 		uint8_t raw[sizeof(struct __sk_buff)];
 	} shadow __attribute__((aligned(8)));
+	/* Right after the shadow: the 64-bit pointers that verified programs
+	 * load directly once their context accesses are rewritten
+	 * (CTX_NATIVE_OFF), kept current by bpfrt__hook_sync. */
+	uint64_t native[3];
 	/* redirect target recorded by bpf_redirect / bpf_redirect_map */
 	bool redirect;
 	uint32_t redirect_ifindex;
@@ -82,6 +86,21 @@ struct bpfrt_hook {
 	const void *redirect_map;
 	uint32_t redirect_key;
 };
+
+/* Offset from the shadow (what r1 points at) of native[i]: where a
+ * rewritten load of data (0), data_end (1) or data_meta (2) reads. */
+enum { CTX_NATIVE_DATA, CTX_NATIVE_DATA_END, CTX_NATIVE_DATA_META };
+#define CTX_NATIVE_OFF(i)							\
+	((int32_t)(offsetof(struct bpfrt_hook, native) - offsetof(struct bpfrt_hook, shadow) + \
+		   8 * (i)))
+
+struct bpfrt_prog;
+/* The verifier's static context rewrite (src/ctx/rewrite.c): for a verified
+ * program of a typed context, make prog->ucode, the code unchecked runs
+ * execute, with every context access turned into a plain access of the
+ * hook's shadow or native pointers, and set prog->ctx_native when every
+ * access could be rewritten.  0 or -ENOMEM. */
+int bpfrt__ctx_rewrite(struct bpfrt_prog *prog);
 
 struct bpfrt_run_ctx;
 /* Load through the context emulation (field from bpfrt__ctx_access). */

@@ -172,6 +172,13 @@ HELPER(tail_call)
 	const struct bpfrt_prog *p = bpfrt__map_prog_array_get(m, idx);
 	if (!p)
 		return ERR(-ENOENT);
+	/* An unchecked run may only continue in code that is as safe: a
+	 * verified program never runs an unverified one unchecked. */
+	if (!rc->checked && (!p->ctx_native || (rc->prog->verified && !p->verified))) {
+		bpfrt__vm_helper_fault(rc, "bpf_tail_call", "program '%s' in slot %u is not "
+				       "verified: it cannot run unchecked", p->name, idx);
+		return 0;
+	}
 	rc->tail_prog = p;
 	rc->tail_ctx = a1;
 	rc->pending = 1;

@@ -112,7 +112,7 @@ int bpfrt__jit_compile(const struct bpfrt_prog *prog, bool checked, bool blind,
 	uint32_t *cur = calloc(cnt + 1, sizeof(*cur));
 	struct bpfrt_jit_image *img = calloc(1, sizeof(*img));
 	struct jit j = {
-		.prog = prog, .code = prog->code, .cnt = cnt, .checked = checked,
+		.prog = prog, .code = bpfrt__vm_code(prog, checked), .cnt = cnt, .checked = checked,
 		.blind = blind, .key = blind ? random_key() : 0,
 	};
 	int ret = -ENOMEM;
@@ -230,7 +230,7 @@ int bpfrt__jit_exec_image(struct bpfrt_run_ctx *rc, const struct bpfrt_jit_image
 {
 	struct jit_state st = { .rc = rc, .left = img->left };
 	const struct bpfrt_prog *prog = rc->prog;
-	size_t slot = rc->entry_pc ? (size_t)(rc->entry_pc - prog->code) : 0;
+	size_t slot = rc->entry_pc ? (size_t)(rc->entry_pc - bpfrt__vm_code(prog, img->checked)) : 0;
 
 	memcpy(&st.regs[1], rc->args, sizeof(rc->args));
 	st.regs[10] = rc->entry_r10;

@@ -166,6 +166,7 @@ struct bpfrt_object {
 	char *log_buf;
 	size_t log_size;
 	bool logged;		/* first error message already in log_buf */
+	bool no_verify;		/* record verdicts instead of refusing */
 
 	uint8_t *buf;		/* private copy of the ELF image */
 	size_t buf_size;

@@ -136,6 +136,7 @@ static struct bpfrt_object *open_common(uint8_t *buf, size_t size, const char *l
 	if (obj->log_buf && obj->log_size)
 		obj->log_buf[0] = 0;
 	obj->default_prog_type = OPTS_GET(opts, default_prog_type, BPFRT_PROG_TYPE_UNSPEC);
+	obj->no_verify = OPTS_GET(opts, no_verify, false);
 	const char *cp = OPTS_GET(opts, btf_custom_path, NULL);
 	const char *oname = OPTS_GET(opts, object_name, NULL);
 
@@ -265,12 +266,17 @@ int bpfrt__object_prepare(struct bpfrt_object *obj)
 	return 0;
 }
 
+static const char *source_line_of(void *prog, size_t idx)
+{
+	return bpfrt_program__source_line(prog, idx, NULL);
+}
+
 int bpfrt__object_load_prog(struct bpfrt_object *obj, struct bpfrt_program *prog)
 {
 	size_t hcnt = 0;
 	const struct bpfrt_helper_def *helpers = bpfrt__helpers_for_type(prog->type, &hcnt);
 	struct bpfrt_map **maps = calloc(obj->map_cnt ? obj->map_cnt : 1, sizeof(*maps));
-	char log[512] = "";
+	char log[2048] = "";
 	if (!maps)
 		return -ENOMEM;
 	for (size_t i = 0; i < obj->map_cnt; i++)
@@ -282,22 +288,25 @@ int bpfrt__object_load_prog(struct bpfrt_object *obj, struct bpfrt_program *prog
 	}
 	for (size_t i = 0; i < prog->func_cnt; i++)
 		funcs[i] = prog->funcs[i].insn;
-	/* Object loads are verified; the verdict is recorded (a rejected
-	 * program still loads and runs checked) until the tests that load
-	 * kernel-rejected programs on purpose move to BPFRT_VERIFY_STRICT. */
+	/* Object loads are verified: a rejected program refuses the object
+	 * unless the user asked for no_verify, which records the verdict
+	 * (the program then runs checked). */
 	BPFRT_OPTS(bpfrt_prog_load_opts, lo, .name = prog->name, .helpers = helpers,
 		   .helper_cnt = hcnt, .log_buf = log, .log_size = sizeof(log),
 		   .maps = (struct bpfrt_map *const *)maps, .map_cnt = obj->map_cnt,
-		   .prog_type = prog->type, .verify = BPFRT_VERIFY_RECORD,
-		   .func_starts = funcs, .func_cnt = prog->func_cnt);
+		   .prog_type = prog->type,
+		   .verify = obj->no_verify ? BPFRT_VERIFY_RECORD : BPFRT_VERIFY_STRICT,
+		   .func_starts = funcs, .func_cnt = prog->func_cnt,
+		   .source_line = source_line_of, .source_line_arg = prog);
 	prog->prog = bpfrt_prog__load_insns(prog->insns, prog->insn_cnt, &lo);
 	int e = errno;
 	free(maps);
 	free(funcs);
 	if (!prog->prog) {
 		/* The VM names an instruction of the linked program; add the
-		 * source line it came from when line info says. */
-		const char *at = strstr(log, "insn ");
+		 * source line it came from when line info says (the verifier's
+		 * messages, EACCES, have it already). */
+		const char *at = e == EACCES ? NULL : strstr(log, "insn ");
 		char src[320] = "";
 		unsigned long idx;
 		if (at && sscanf(at, "insn %lu", &idx) == 1 && idx < prog->insn_cnt &&

@@ -18,7 +18,7 @@
 int VM_NAME(struct bpfrt_run_ctx *rc)
 {
 	/* base and helpers change when a tail call replaces the program. */
-	const struct vm_insn *base = rc->prog->code;
+	const struct vm_insn *base = bpfrt__vm_code(rc->prog, VM_CHECKED);
 	const struct vm_insn *pc = rc->entry_pc ? rc->entry_pc : base;
 	const struct bpfrt_helper_def *helpers = rc->prog->helpers;
 	uint64_t r[11] = { 0 };
@@ -219,7 +219,7 @@ vm_dispatch:
 			/* Tail call: same ctx, frames reset, new code. */	\
 			rc->pending = 0;					\
 			rc->prog = rc->tail_prog;				\
-			base = rc->prog->code;					\
+			base = bpfrt__vm_code(rc->prog, VM_CHECKED);		\
 			helpers = rc->prog->helpers;				\
 			pc = base;						\
 			depth = depth0;						\

@@ -488,6 +488,8 @@ static int verify(struct bpfrt_prog *p, const struct bpfrt_insn *insns, size_t c
 		.helper_ids = ids, .helper_cnt = p->helper_cnt,
 		.func_starts = OPTS_GET(opts, func_starts, NULL),
 		.func_cnt = OPTS_GET(opts, func_cnt, 0),
+		.line_fn = OPTS_GET(opts, source_line, NULL),
+		.line_arg = OPTS_GET(opts, source_line_arg, NULL),
 		.log_level = OPTS_GET(opts, verify_log_level, 0),
 		.log_buf = mode == BPFRT_VERIFY_STRICT ? l->log : NULL,
 		.log_size = mode == BPFRT_VERIFY_STRICT ? l->log_size : 0,
@@ -506,6 +508,11 @@ static int verify(struct bpfrt_prog *p, const struct bpfrt_insn *insns, size_t c
 BPFRT_API bool bpfrt_prog__verified(const struct bpfrt_prog *prog)
 {
 	return prog && prog->verified;
+}
+
+BPFRT_API bool bpfrt_prog__runs_unchecked(const struct bpfrt_prog *prog)
+{
+	return prog && bpfrt__prog_unchecked_ok(prog);
 }
 
 struct bpfrt_prog *bpfrt_prog__load_insns(const struct bpfrt_insn *insns, size_t cnt,
@@ -580,6 +587,9 @@ struct bpfrt_prog *bpfrt_prog__load_insns(const struct bpfrt_insn *insns, size_t
 	if (err)
 		goto out;
 	predecode(p, l.ops);
+	err = bpfrt__ctx_rewrite(p);
+	if (err)
+		goto out;
 	pthread_once(&ref_ops_once, set_ref_ops);
 	p->id = bpfrt__registry_add(BPFRT_OBJ_PROG, p, &prog_ref_ops);
 	err = p->id ? 0 : -ENOMEM;
@@ -616,6 +626,7 @@ static void prog_destroy(struct bpfrt_prog *prog)
 	free(prog->name);
 	free(prog->insns);
 	free(prog->code);
+	free(prog->ucode);
 	free(prog->helpers);
 	free(prog->helper_by_id);
 	free(prog);

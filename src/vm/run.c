@@ -30,15 +30,17 @@ int bpfrt__vm_prepare(const struct bpfrt_prog *prog, struct bpfrt_run_ctx *rc,
 	bool checked;
 
 	switch (check) {
-	case BPFRT_CHECK_AUTO:	/* no verifier yet: nothing is proven safe */
+	case BPFRT_CHECK_AUTO:	/* unchecked exactly when proven safe */
+		checked = !bpfrt__prog_unchecked_ok(prog);
+		break;
 	case BPFRT_CHECK_ALWAYS:
 		checked = true;
 		break;
 	case BPFRT_CHECK_NEVER:
-		/* A typed context exists only as an emulation that checked
-		 * runs perform; until the verifier rewrites context accesses
-		 * such programs cannot run unchecked. */
-		checked = prog->ctx_desc != NULL;
+		/* The user's trust covers memory and termination, not a typed
+		 * context: without the verifier's rewrite that exists only as
+		 * the emulation checked runs perform. */
+		checked = !prog->ctx_native;
 		break;
 	default:
 		bpfrt_errf(rc->err_buf, rc->err_size, "unknown check mode %d", (int)check);
@@ -297,7 +299,8 @@ int bpfrt__vm_callback(struct bpfrt_run_ctx *rc, uint64_t fn, const uint64_t arg
 		       uint64_t *ret)
 {
 	const struct bpfrt_prog *p = rc->prog;
-	uintptr_t lo = (uintptr_t)p->code, hi = (uintptr_t)(p->code + p->cnt);
+	const struct vm_insn *code = bpfrt__vm_code(p, rc->checked);
+	uintptr_t lo = (uintptr_t)code, hi = (uintptr_t)(code + p->cnt);
 	size_t slot = (size_t)((fn - lo) / sizeof(struct vm_insn));
 
 	if (fn < lo || fn >= hi || (fn - lo) % sizeof(struct vm_insn) ||

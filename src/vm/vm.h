@@ -97,7 +97,27 @@ struct bpfrt_prog {
 	 * must happen before a verified program may run unchecked. */
 	bool verified;
 	struct bpfrt_vaux *vaux;
+	/* Unchecked runs execute ucode when it exists: code with the context
+	 * accesses rewritten from UAPI offsets to the hook's native layout
+	 * (src/ctx/rewrite.c).  ctx_native: context accesses need no
+	 * emulation in unchecked runs (no typed context, or all rewritten). */
+	struct vm_insn *ucode;
+	bool ctx_native;
 };
+
+/* The code a run executes: checked runs emulate the UAPI context on the
+ * original code, unchecked runs use the rewritten copy. */
+static inline const struct vm_insn *bpfrt__vm_code(const struct bpfrt_prog *p, bool checked)
+{
+	return !checked && p->ucode ? p->ucode : p->code;
+}
+
+/* May prog run without runtime checks by default (BPFRT_CHECK_AUTO)? Only
+ * what the verifier proved safe, and whose context needs no emulation. */
+static inline bool bpfrt__prog_unchecked_ok(const struct bpfrt_prog *p)
+{
+	return p->verified && p->ctx_native;
+}
 
 /* Per-run state; helpers get a pointer to it. */
 struct bpfrt_run_ctx {

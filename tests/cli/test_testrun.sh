@@ -320,12 +320,18 @@ EOF
 			"$BPFRT" test-run "$T/custom.o" --prog custom --pcap "$P/mix.pcap"
 		check "unknown section, prog list without --type: exit 2" 2 '' "section 'mysec'.*--type" \
 			"$BPFRT" prog list "$T/custom.o"
-		check "unknown section with --type xdp: runs" 0 '^\{"frame": 0, "retval": 2, "verdict": "XDP_PASS", ' '' \
+		check "the verifier refuses the object: exit 2, program, C line, reason" 2 '' \
+			"^bpfrt: custom\.o: section 'xdp': program 'oob': ; custom\.c:[0-9]+: .*" \
 			"$BPFRT" test-run "$T/custom.o" --prog custom --pcap "$P/mix.pcap" --type xdp --json
+		check "the verifier's reason and instruction" 2 '' \
+			"^R1 pointer arithmetic with <<= operator prohibited$" \
+			"$BPFRT" test-run "$T/custom.o" --prog custom --pcap "$P/mix.pcap" --type xdp --json
+		check "unknown section with --type xdp --no-verify: runs" 0 '^\{"frame": 0, "retval": 2, "verdict": "XDP_PASS", ' '' \
+			"$BPFRT" test-run "$T/custom.o" --prog custom --pcap "$P/mix.pcap" --type xdp --json --no-verify
 		check "prog list --type: the section gets the type" 0 '^custom +mysec +xdp ' '' \
 			"$BPFRT" prog list "$T/custom.o" --type xdp
 		check "run-time fault: exit 1, names the instruction" 1 '' '^bpfrt: .*frame 0: .*insn [0-9]+' \
-			"$BPFRT" test-run "$T/custom.o" --prog oob --pcap "$P/mix.pcap" --type xdp --json
+			"$BPFRT" test-run "$T/custom.o" --prog oob --pcap "$P/mix.pcap" --type xdp --json --no-verify
 	else
 		bad "clang -target bpf compiles the test object" "$(cat "$T/err")"
 	fi

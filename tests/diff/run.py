@@ -5,7 +5,8 @@ For every case in cases.txt (OBJECT PROGRAM PCAP):
   1. the kernel's answer comes from build/ttools/kernel_testrun (libbpf +
      BPF_PROG_TEST_RUN), run once per case;
   2. bpfrt's from `build/bpfrt test-run build/corpus/OBJECT --prog PROGRAM
-     --pcap build/diff/PCAP --json --dump-maps --engine E` per engine;
+     --pcap build/diff/PCAP --json --dump-maps --engine E [--check always]`
+     per engine variant (ENGINE_ARGS);
   3. both outputs are parsed as JSON lines (format: docs/corpus.md) and
      compared: frame results by frame index, ringbuf records per frame and
      ring in order, map entries per map by key -- all exactly.
@@ -23,7 +24,17 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-ENGINES = ("interp", "jit")
+# Engine variants: verified programs run unchecked by default, on code whose
+# context accesses the verifier rewrote; "checked" variants run the original
+# code with every access checked and the context emulated.  All four must
+# agree with the kernel.
+ENGINE_ARGS = {
+    "interp": ["--engine", "interp"],
+    "jit": ["--engine", "jit"],
+    "interp-checked": ["--engine", "interp", "--check", "always"],
+    "jit-checked": ["--engine", "jit", "--check", "always"],
+}
+ENGINES = tuple(ENGINE_ARGS)
 MAX_DIFFS = 25          # per case x engine; the rest is counted
 
 
@@ -228,7 +239,7 @@ def main():
                 skipped += 1
                 continue
             brc, bout, berr = run([bpfrt, "test-run", objpath, "--prog", prog, "--pcap", pcappath,
-                                   "--json", "--dump-maps", "--engine", eng])
+                                   "--json", "--dump-maps"] + ENGINE_ARGS[eng])
             if brc != 0 and "not available" in berr.lower():
                 print("diff: skipped: engine %s not available: %s" % (eng, last_line(berr)))
                 unavailable.add(eng)

@@ -38,13 +38,26 @@ static int quiet(enum bpfrt_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
-static struct bpfrt_object *load(const char *name)
+/* rt_helpers' programs the verifier rejects on purpose: they show what a
+ * checked run of an unverified program does. */
+static const char *const unsafe_progs[] = { "rt_oob", "rt_ctx_write", "rt_ctx_narrow_xdp",
+					    "rt_sock_write" };
+
+/* Open and load a corpus object.  Verified (the default): the programs the
+ * verifier rejects are left out; no_verify: all of them, run checked. */
+static struct bpfrt_object *load_ex(const char *name, bool no_verify)
 {
-	BPFRT_OPTS(bpfrt_object_open_opts, oo, .log_buf = logbuf, .log_size = sizeof(logbuf));
+	BPFRT_OPTS(bpfrt_object_open_opts, oo, .log_buf = logbuf, .log_size = sizeof(logbuf),
+		   .no_verify = no_verify);
 	struct bpfrt_object *obj = bpfrt_object__open_file(corpus(name), &oo);
 	T_CHECK(obj != NULL, "open %s: %s", name, logbuf);
 	if (!obj)
 		return NULL;
+	for (size_t i = 0; i < sizeof(unsafe_progs) / sizeof(*unsafe_progs) && !no_verify; i++) {
+		struct bpfrt_program *p = bpfrt_object__find_program_by_name(obj, unsafe_progs[i]);
+		if (p)
+			bpfrt_program__set_autoload(p, false);
+	}
 	int err = bpfrt_object__load(obj);
 	T_CHECK(err == 0, "load %s: %d %s", name, err, logbuf);
 	if (err) {
@@ -52,6 +65,11 @@ static struct bpfrt_object *load(const char *name)
 		return NULL;
 	}
 	return obj;
+}
+
+static struct bpfrt_object *load(const char *name)
+{
+	return load_ex(name, false);
 }
 
 static struct g *globals(struct bpfrt_object *obj)
@@ -329,9 +347,27 @@ static void test_adjust(void)
 
 static void test_faults(void)
 {
-	struct bpfrt_object *obj = load("rt_helpers.bpf.o");
+	/* Loading verifies: the first rejected program refuses the object
+	 * with the verifier's message and the C line. */
+	BPFRT_OPTS(bpfrt_object_open_opts, oo, .log_buf = logbuf, .log_size = sizeof(logbuf));
+	struct bpfrt_object *obj = bpfrt_object__open_file(corpus("rt_helpers.bpf.o"), &oo);
+	T_CHECK(obj != NULL, "open rt_helpers");
+	if (obj) {
+		T_EQ_U64(bpfrt_object__load(obj), -EACCES, "unsafe programs refuse the load");
+		T_CHECK(strstr(logbuf, "program 'rt_oob'") && strstr(logbuf, "rt_helpers.bpf.c:") &&
+			strstr(logbuf, "makes pkt pointer be out of bounds"), "verifier message: %s", logbuf);
+		bpfrt_object__close(obj);
+	}
+
+	/* no_verify: rejected programs load, are marked unverified and run
+	 * checked, so their faults are caught at run time. */
+	obj = load_ex("rt_helpers.bpf.o", true);
 	if (!obj)
 		return;
+	T_CHECK(!bpfrt_prog__verified(bpfrt_program__prog(
+			bpfrt_object__find_program_by_name(obj, "rt_oob"))), "rt_oob unverified");
+	T_CHECK(bpfrt_prog__verified(bpfrt_program__prog(
+			bpfrt_object__find_program_by_name(obj, "rt_probe"))), "rt_probe verified");
 	struct g *g = globals(obj);
 	uint8_t f[60];
 	uint32_t rv = 0;
@@ -493,6 +529,52 @@ static void test_corpus_tail(void)
 	f[14 + 20 + 3] = 9;	/* discard port */
 	T_EQ_U64(trun(obj, "xdp_tail", f, (uint32_t)len, NULL, NULL, &rv), 0, "dispatch run");
 	T_EQ_U64(rv, 1, "UDP to 9 dropped by the UDP handler");
+
+	/* A verified program runs unchecked: a tail call must not carry that
+	 * run into a program nothing proved safe. */
+	const struct bpfrt_insn tx[] = { BPFRT_MOV64_IMM(0, 3), BPFRT_EXIT_INSN() };
+	BPFRT_OPTS(bpfrt_prog_load_opts, lo, .prog_type = BPFRT_PROG_TYPE_XDP, .name = "raw_tx");
+	struct bpfrt_prog *raw = bpfrt_prog__load_insns(tx, 2, &lo);
+	T_CHECK(raw && !bpfrt_prog__verified(raw), "unverified raw XDP program");
+	uint32_t k = 5, id = raw ? bpfrt__prog_id(raw) : 0;
+	T_EQ_U64(bpfrt_map__update_elem(jt, &k, &id, 0), 0, "unverified program in the DNS slot");
+	f[14 + 20 + 3] = 53;
+	T_EQ_U64(trun(obj, "xdp_tail", f, (uint32_t)len, NULL, NULL, &rv), -EFAULT,
+		 "unchecked run refuses the tail call");
+	T_CHECK(strstr(errbuf, "bpf_tail_call") && strstr(errbuf, "'raw_tx'") &&
+		strstr(errbuf, "not verified"), "message: %s", errbuf);
+	BPFRT_OPTS(bpfrt_test_run_opts, o, .data_in = f, .data_size_in = (uint32_t)len,
+		   .check = BPFRT_CHECK_ALWAYS, .err_buf = errbuf, .err_size = sizeof(errbuf));
+	int err = bpfrt_program__test_run(bpfrt_object__find_program_by_name(obj, "xdp_tail"), &o);
+	T_CHECK(err == 0, "a checked run may tail-call it: %d %s", err, errbuf);
+	T_EQ_U64(o.retval, 3, "the unverified program ran, checked");
+	bpfrt_map__delete_elem(jt, &k);
+	bpfrt_prog__free(raw);
+	bpfrt_object__close(obj);
+}
+
+/* Verified programs run unchecked on rewritten code; the one context
+ * store no instruction can do keeps its program checked. */
+static void test_unchecked_default(void)
+{
+	struct bpfrt_object *obj = load("rt_kcheck.bpf.o");
+	if (!obj)
+		return;
+	const char *fast[] = { "rt_kxdp", "rt_ksock", "rt_kcg" };
+	for (size_t i = 0; i < 3; i++) {
+		struct bpfrt_prog *p = bpfrt_program__prog(bpfrt_object__find_program_by_name(obj, fast[i]));
+		T_CHECK(bpfrt_prog__verified(p) && bpfrt_prog__runs_unchecked(p), "%s unchecked", fast[i]);
+	}
+	struct bpfrt_prog *tc = bpfrt_program__prog(bpfrt_object__find_program_by_name(obj, "rt_ktc"));
+	T_CHECK(bpfrt_prog__verified(tc) && !bpfrt_prog__runs_unchecked(tc),
+		"rt_ktc (stores queue_mapping) verified, runs checked");
+	bpfrt_object__close(obj);
+
+	obj = load_ex("rt_helpers.bpf.o", true);
+	if (!obj)
+		return;
+	T_CHECK(!bpfrt_prog__runs_unchecked(bpfrt_program__prog(
+			bpfrt_object__find_program_by_name(obj, "rt_oob"))), "rejected: checked");
 	bpfrt_object__close(obj);
 }
 
@@ -516,5 +598,6 @@ int main(int argc, char **argv)
 	test_printk();
 	test_load_errors();
 	test_corpus_tail();
+	test_unchecked_default();
 	return t_done("runtime");
 }
