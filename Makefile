@@ -121,6 +121,17 @@ $(BUILD)/bench/%.clang.o: bench/progs/%.c bench/progs/bench.h
 	clang -O2 -DBENCH_SUFFIX=_clang -c $< -o $@
 $(BUILD)/bench/bench: bench/bench.c $(BENCH_NAT) $(BUILD)/libbpfrt.a
 	$(CC) $(CFLAGS) -Ibench -o $@ $< $(BENCH_NAT) $(BUILD)/libbpfrt.a $(LDFLAGS) $(LDLIBS)
-.PHONY: bench
-bench: $(BUILD)/bench/bench $(BENCH_BPF)
+# The differential corpus' packet programs over their captures: per-packet
+# test-run cost of bpfrt's engines against the kernel's (bench/pkt_bench.c).
+# `make bench-pkt` runs it alone; `make bench` prints it after its table.
+PKT_BENCH_DEPS := $(BUILD)/bench/pkt_bench $(CORPUS_OBJ) $(BUILD)/ttools/mkpcap
+PKT_BENCH_RUN   = $(BUILD)/ttools/mkpcap $(BUILD)/diff && $(BUILD)/bench/pkt_bench --build $(BUILD)
+$(BUILD)/bench/pkt_bench: bench/pkt_bench.c $(BUILD)/libbpfrt.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libbpfrt.a $(LDFLAGS) $(LDLIBS) -lpcap
+.PHONY: bench bench-pkt
+bench: $(BUILD)/bench/bench $(BENCH_BPF) $(PKT_BENCH_DEPS)
 	$(BUILD)/bench/bench $(BUILD)/bench
+	$(PKT_BENCH_RUN)
+bench-pkt: $(PKT_BENCH_DEPS)
+	$(PKT_BENCH_RUN)

@@ -173,7 +173,11 @@ int main(int argc, char **argv)
 
 		double interp = -1, jit = -1;
 		uint64_t insns = 0, jinsns;
-		struct bpfrt_object *obj = bpfrt_object__open_file(path, NULL);
+		/* A raw (UNSPEC) context has no fields the verifier knows, so
+		 * it refuses the data/data_end loads: load without its veto
+		 * (the runs below are unchecked by request anyway). */
+		BPFRT_OPTS(bpfrt_object_open_opts, oo, .no_verify = true);
+		struct bpfrt_object *obj = bpfrt_object__open_file(path, &oo);
 		struct bpfrt_program *bp = obj ? bpfrt_object__find_program_by_name(obj, B->name) : NULL;
 		/* Raw context: r1 is our struct xdp_md, accessed as memory. */
 		if (bp && !bpfrt_program__set_type(bp, BPFRT_PROG_TYPE_UNSPEC) &&
