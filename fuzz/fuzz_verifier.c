@@ -8,6 +8,15 @@
  * from the input, and a checked-mode fault in an accepted program is a
  * soundness finding: abort().
  *
+ * Accepted programs then run as verified programs run by default: unchecked,
+ * on the context-rewritten code, in the interpreter (instrumented by the
+ * sanitizers here, so a stray access is caught) and in the JIT.  When the
+ * run is deterministic -- the checked run changed no map, the program calls
+ * no clock or random helper, and the unprivileged verifier also accepts it
+ * (no uninitialised stack reads, no pointers returned) -- the unchecked
+ * runs must give the checked run's result, output packet and ring buffer
+ * records exactly; a difference is a finding too.
+ *
  * Input: [base][mutation count][frame len] then 4-byte mutations
  * {slot, field, value lo, value hi}, then the frame bytes.
  */
@@ -77,11 +86,14 @@ static void add_base(const struct bpfrt_insn *insns, size_t cnt, enum bpfrt_prog
 	b->map_cnt = map_cnt;
 }
 
+static void print_counts(void);
+
 static int quiet(enum bpfrt_print_level l, const char *f, va_list a) { return 0; }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	bpfrt_set_print(quiet);
+	atexit(print_counts);
 	own_maps[0] = bpfrt_map__create(BPFRT_MAP_TYPE_HASH, "h", 4, 8, 16, NULL);
 	own_maps[1] = bpfrt_map__create(BPFRT_MAP_TYPE_ARRAY, "a", 4, 8, 4, NULL);
 	own_maps[2] = bpfrt_map__create(BPFRT_MAP_TYPE_RINGBUF, "rb", 0, 0, 4096, NULL);
@@ -150,6 +162,180 @@ static size_t helper_ids(enum bpfrt_prog_type t, uint32_t *ids, struct bpfrt_hel
 	return k;
 }
 
+/* ---- running accepted programs ---------------------------------------- */
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static int rb_sample(void *user, void *data, size_t size)
+{
+	/* Sizes only: reserved memory is not cleared (as in the kernel), so
+	 * bytes a program leaves unwritten hold whatever an earlier lap left. */
+	uint64_t *h = user;
+	(void)data;
+	*h = fnv(*h, &size, sizeof(size));
+	return 0;
+}
+
+/* Ring buffer records since the last call, as a digest (also empties them,
+ * so every run starts with empty rings). */
+static uint64_t rings_digest(const struct base *b)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < b->map_cnt; i++) {
+		if (!b->maps[i] || bpfrt_map__type(b->maps[i]) != BPFRT_MAP_TYPE_RINGBUF)
+			continue;
+		struct bpfrt_ringbuf *rb = bpfrt_ringbuf__new(b->maps[i], rb_sample, &h);
+		if (rb) {
+			bpfrt_ringbuf__consume(rb);
+			bpfrt_ringbuf__free(rb);
+		}
+	}
+	return h;
+}
+
+/* Every key and value of the keyed maps. */
+static uint64_t maps_digest(const struct base *b)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	static uint8_t key[512], next[512], val[1 << 16];
+	for (size_t i = 0; i < b->map_cnt; i++) {
+		struct bpfrt_map *m = b->maps[i];
+		if (!m || bpfrt_map__key_size(m) > sizeof(key) ||
+		    bpfrt_map__user_value_size(m) > sizeof(val))
+			continue;
+		enum bpfrt_map_type t = bpfrt_map__type(m);
+		if (t == BPFRT_MAP_TYPE_RINGBUF || t == BPFRT_MAP_TYPE_PERF_EVENT_ARRAY)
+			continue;
+		const void *k = NULL;
+		for (int n = 0; n < 4096 && !bpfrt_map__get_next_key(m, k, next); n++) {
+			memcpy(key, next, bpfrt_map__key_size(m));
+			k = key;
+			h = fnv(h, key, bpfrt_map__key_size(m));
+			if (!bpfrt_map__lookup_elem(m, key, val))
+				h = fnv(h, val, bpfrt_map__user_value_size(m));
+		}
+	}
+	return h;
+}
+
+/* Clocks, random numbers, the CPU's time: results that differ run to run. */
+static bool calls_nondeterministic(const struct bpfrt_insn *insns, size_t cnt)
+{
+	static const int32_t ids[] = { 5, 7, 118, 125, 160, 208 };
+	for (size_t i = 0; i < cnt; i++)
+		if (insns[i].code == (BPFRT_JMP | BPFRT_CALL) && insns[i].src_reg == 0)
+			for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++)
+				if (insns[i].imm == ids[k])
+					return true;
+	return false;
+}
+
+/* What the run did, printed at exit for the closing notes. */
+static unsigned long n_accepted, n_compared, n_crash_only;
+
+static void print_counts(void)
+{
+	fprintf(stderr, "fuzz_verifier: %lu accepted programs; unchecked runs: %lu compared "
+		"with the checked run, %lu run for faults only\n", n_accepted, n_compared,
+		n_crash_only);
+}
+
+struct outcome {
+	int err;
+	uint32_t retval, out_len;
+	uint64_t rings;
+	uint8_t out[4096];
+};
+
+static void run_one(const struct base *b, struct bpfrt_prog *p, const uint8_t *frame,
+		    size_t flen, enum bpfrt_engine eng, enum bpfrt_check_mode chk,
+		    struct outcome *o)
+{
+	static char ebuf[512];
+	ebuf[0] = 0;
+	rings_digest(b);
+	BPFRT_OPTS(bpfrt_test_run_opts, to, .data_in = frame, .data_size_in = (uint32_t)flen,
+		   .data_out = o->out, .data_size_out = sizeof(o->out), .check = chk,
+		   .engine = eng, .err_buf = ebuf, .err_size = sizeof(ebuf));
+	o->err = bpfrt__prog_test_run(p, &to);
+	o->retval = to.retval;
+	o->out_len = to.data_size_out;
+	o->rings = rings_digest(b);
+	if (o->err == -EFAULT) {
+		fprintf(stderr, "SOUNDNESS: accepted program faulted (engine %d, check %d): %s\n",
+			(int)eng, (int)chk, ebuf);
+		abort();
+	}
+}
+
+static void finding(const struct bpfrt_insn *insns, size_t cnt, const char *what,
+		    const struct outcome *a, const struct outcome *u)
+{
+	char *dis = bpfrt_disasm(insns, cnt, BPFRT_DISASM_KERNEL);
+	fprintf(stderr, "SOUNDNESS: %s: checked err %d retval %u len %u rings %016llx, "
+		"unchecked err %d retval %u len %u rings %016llx\n%s\n", what, a->err, a->retval,
+		a->out_len, (unsigned long long)a->rings, u->err, u->retval, u->out_len,
+		(unsigned long long)u->rings, dis ? dis : "");
+	free(dis);
+	abort();
+}
+
+static void run_accepted(const struct base *b, const struct bpfrt_insn *insns,
+			 const struct bpfrt_helper_def *defs, size_t hn, const uint8_t *data,
+			 size_t size, size_t flen, const uint32_t *ids)
+{
+	BPFRT_OPTS(bpfrt_prog_load_opts, lo, .helpers = defs, .helper_cnt = hn, .maps = b->maps,
+		   .map_cnt = b->map_cnt, .prog_type = b->type, .verify = BPFRT_VERIFY_STRICT);
+	struct bpfrt_prog *p = bpfrt_prog__load_insns(insns, b->cnt, &lo);
+	if (!p)
+		return;
+	n_accepted++;
+	/* Comparable only when the outcome cannot depend on uninitialised
+	 * stack or on addresses: the unprivileged rules exclude both. */
+	struct bpfrt_verifier_env_opts uo = {
+		.sz = sizeof(uo), .insns = insns, .cnt = b->cnt, .prog_type = b->type,
+		.maps = b->maps, .map_cnt = b->map_cnt, .helper_ids = ids, .helper_cnt = hn,
+		.insn_limit = 10000, .unpriv = true,
+	};
+	bool comparable = !calls_nondeterministic(insns, b->cnt) && bpfrt__verify(&uo) == 0;
+	uint8_t frame[256];
+	memset(frame, 0, sizeof(frame));
+	memcpy(frame, data, size < flen ? size : flen);
+	static struct outcome a, u;
+	for (int run = 0; run < 2; run++) {
+		if (run)
+			frame[12] = 0x08, frame[13] = 0, frame[14] = 0x45;
+		uint64_t before = maps_digest(b);
+		run_one(b, p, frame, flen, BPFRT_ENGINE_INTERP, BPFRT_CHECK_ALWAYS, &a);
+		bool same = comparable && maps_digest(b) == before;
+		for (int e = 0; e < 2; e++) {
+			run_one(b, p, frame, flen, e ? BPFRT_ENGINE_DEFAULT : BPFRT_ENGINE_INTERP,
+				BPFRT_CHECK_AUTO, &u);
+			if (!same) {
+				n_crash_only++;
+				continue;
+			}
+			n_compared++;
+			if (u.err != a.err || u.retval != a.retval || u.rings != a.rings)
+				finding(insns, b->cnt, e ? "JIT differs" : "unchecked interpreter differs",
+					&a, &u);
+			if (!a.err && (u.out_len != a.out_len ||
+				       memcmp(u.out, a.out, a.out_len < sizeof(a.out) ? a.out_len
+										 : sizeof(a.out))))
+				finding(insns, b->cnt, "output packet differs", &a, &u);
+			if (maps_digest(b) != before)
+				finding(insns, b->cnt, "unchecked run changed maps", &a, &u);
+		}
+	}
+	bpfrt_prog__free(p);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 3 || !nbases)
@@ -197,37 +383,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "verdict %d type %d\n%s\n%s\n", err, b->type, dis ? dis : "", log);
 		free(dis);
 	}
-	if (!err) {
-		BPFRT_OPTS(bpfrt_prog_load_opts, lo, .helpers = defs, .helper_cnt = hn,
-			   .maps = b->maps, .map_cnt = b->map_cnt, .prog_type = b->type);
-		struct bpfrt_prog *p = bpfrt_prog__load_insns(insns, b->cnt, &lo);
-		if (p) {
-			uint8_t frame[256];
-			memset(frame, 0, sizeof(frame));
-			memcpy(frame, data, size < flen ? size : flen);
-			static char ebuf[512];
-			uint8_t out[4096];
-			for (int run = 0; run < 2; run++) {
-				if (run)
-					frame[12] = 0x08, frame[13] = 0, frame[14] = 0x45;
-				ebuf[0] = 0;
-				BPFRT_OPTS(bpfrt_test_run_opts, to, .data_in = frame,
-					   .data_size_in = (uint32_t)flen, .data_out = out,
-					   .data_size_out = sizeof(out), .check = BPFRT_CHECK_ALWAYS,
-					   .engine = BPFRT_ENGINE_INTERP, .err_buf = ebuf,
-					   .err_size = sizeof(ebuf));
-				int r = bpfrt__prog_test_run(p, &to);
-				if (r == -EFAULT) {
-					char *dis = bpfrt_disasm(insns, b->cnt, BPFRT_DISASM_KERNEL);
-					fprintf(stderr, "SOUNDNESS: accepted program faulted: %s\n%s\n", ebuf,
-						dis ? dis : "");
-					free(dis);
-					abort();
-				}
-			}
-			bpfrt_prog__free(p);
-		}
-	}
+	if (!err)
+		run_accepted(b, insns, defs, hn, data, size, flen, ids);
 	free(insns);
 	return 0;
 }
