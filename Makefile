@@ -129,9 +129,16 @@ PKT_BENCH_RUN   = $(BUILD)/ttools/mkpcap $(BUILD)/diff && $(BUILD)/bench/pkt_ben
 $(BUILD)/bench/pkt_bench: bench/pkt_bench.c $(BUILD)/libbpfrt.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libbpfrt.a $(LDFLAGS) $(LDLIBS) -lpcap
-.PHONY: bench bench-pkt
-bench: $(BUILD)/bench/bench $(BENCH_BPF) $(PKT_BENCH_DEPS)
+# Verification time of the corpus against the kernel's load time.
+$(BUILD)/bench/verify_bench: bench/verify_bench.c $(BUILD)/libbpfrt.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/libbpfrt.a $(LDFLAGS) $(LDLIBS) -lm
+.PHONY: bench bench-pkt bench-verify
+bench: $(BUILD)/bench/bench $(BENCH_BPF) $(PKT_BENCH_DEPS) $(BUILD)/bench/verify_bench
 	$(BUILD)/bench/bench $(BUILD)/bench
 	$(PKT_BENCH_RUN)
+	$(BUILD)/bench/verify_bench $(BUILD)/corpus
 bench-pkt: $(PKT_BENCH_DEPS)
 	$(PKT_BENCH_RUN)
+bench-verify: $(BUILD)/bench/verify_bench $(CORPUS_OBJ)
+	$(BUILD)/bench/verify_bench $(BUILD)/corpus

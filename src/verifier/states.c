@@ -266,8 +266,10 @@ static bool states_equal(struct venv *env, const struct vstate *o, const struct 
 		if (of->callsite != cf->callsite || of->subprog != cf->subprog ||
 		    of->is_callback != cf->is_callback)
 			return false;
+		/* exact comparisons (loop detection) look at everything */
+		uint16_t live = exact ? 0xffff : live_regs(env, o, f, o->insn_idx);
 		for (int r = 0; r < 11; r++)
-			if (!regsafe(&of->regs[r], &cf->regs[r], &m, exact))
+			if ((live & (1u << r)) && !regsafe(&of->regs[r], &cf->regs[r], &m, exact))
 				return false;
 		if (!stacksafe(env, of, cf, &m, exact))
 			return false;

@@ -213,6 +213,8 @@ int bpfrt__verify(struct bpfrt_verifier_env_opts *o)
 	}
 	build_metas(env);
 	err = check_cfg(env);
+	if (!err)
+		err = compute_liveness(env);
 	if (err)
 		goto out;
 	err = init_state(env);

@@ -150,6 +150,7 @@ struct vinsn {
 	int subprog;
 	struct vstate_node *explored;
 	uint32_t nstates;
+	uint16_t live_in;	/* registers read before written from here */
 };
 
 struct venv {
@@ -183,6 +184,10 @@ struct venv {
 	/* the instruction being checked, for the error block */
 	uint32_t at;
 };
+
+/* ---- liveness.c ---- */
+int compute_liveness(struct venv *env);
+uint16_t live_regs(const struct venv *env, const struct vstate *st, int f, uint32_t insn);
 
 /* ---- log.c ---- */
 void vlog(struct venv *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -509,6 +509,31 @@ static void test_load_modes(void)
 	bpfrt_prog__free(p);
 }
 
+/* Liveness: a diamond leaves r3 = 1 or 2, which nothing reads again; the
+ * long tail after it must be walked once (the second path prunes at the
+ * join), not twice. */
+static void test_liveness(void)
+{
+	enum { TAIL = 400 };
+	struct bpfrt_insn p[8 + TAIL];
+	size_t n = 0;
+	p[n++] = (struct bpfrt_insn)BPFRT_LDX_MEM(BPFRT_W, BPFRT_REG_4, BPFRT_REG_1, 12);
+	p[n++] = (struct bpfrt_insn)BPFRT_JMP_IMM(BPFRT_JEQ, BPFRT_REG_4, 1, 2);
+	p[n++] = (struct bpfrt_insn)BPFRT_MOV64_IMM(BPFRT_REG_3, 1);
+	p[n++] = (struct bpfrt_insn)BPFRT_JMP_A(1);
+	p[n++] = (struct bpfrt_insn)BPFRT_MOV64_IMM(BPFRT_REG_3, 2);
+	for (int i = 0; i < TAIL; i++)	/* r3 dead: overwritten at the end */
+		p[n++] = (struct bpfrt_insn)BPFRT_MOV64_IMM(BPFRT_REG_0, i);
+	p[n++] = (struct bpfrt_insn)BPFRT_MOV64_IMM(BPFRT_REG_3, 0);
+	p[n++] = (struct bpfrt_insn)BPFRT_MOV64_IMM(BPFRT_REG_0, 2);
+	p[n++] = (struct bpfrt_insn)BPFRT_EXIT_INSN();
+	struct bpfrt_verifier_env_opts vo = { .sz = sizeof(vo), .insns = p, .cnt = n,
+					      .prog_type = BPFRT_PROG_TYPE_XDP };
+	T_EQ_U64(bpfrt__verify(&vo), 0, "diamond + tail accepted");
+	T_CHECK(vo.processed < TAIL + 20, "tail walked once: %u processed for %zu insns",
+		vo.processed, n);
+}
+
 static bool bpf_available(void)
 {
 	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "probe", 4, 4, 1, NULL);
@@ -572,8 +597,10 @@ int main(int argc, char **argv)
 			rej++;
 	}
 	fclose(f);
-	if (!only)
+	if (!only) {
 		check_corpus_covered(cases, n);
+		test_liveness();
+	}
 	printf("test_verifier: %u accept cases, %u reject cases, kernel comparison %s\n", acc, rej,
 	       kernel_ok ? "on" : "off");
 	free(cases);
