@@ -52,6 +52,9 @@ suites() {
 	run "kernel diff ($build)" python3 tests/diff/run.py --build "$build" --engine all
 	run "kernel diff, runtime cases ($build)" python3 tests/diff/run.py --build "$build" \
 		--engine all --cases tests/corpus/rt_cases.txt
+	# bpf_fib_lookup in a namespace with fixed routes and neighbours.
+	run "kernel diff, fib lookups ($build)" sh tests/corpus/fib_netns.sh --build "$build" \
+		--engine all
 }
 
 if ! make -j"$(nproc)" tests >/dev/null; then

@@ -299,6 +299,8 @@ static int dump_map(struct bpfrt_map *map, bool json)
 				err = -ENOMEM;
 				goto out;
 			}
+			if (prev)	/* it pointed into the old buffer */
+				prev = nk + (n - 1) * ks;
 			keys = nk;
 			cap *= 2;
 		}

@@ -92,6 +92,10 @@ static const struct bpfrt_helper_proto protos[] = {
 	P(get_hash_recalc, RET_INTEGER, (ARG_PTR_TO_CTX), 0),
 	P(fib_lookup, RET_INTEGER,
 	  (ARG_PTR_TO_CTX, ARG_PTR_TO_MEM, ARG_CONST_SIZE, ARG_ANYTHING), 0),
+	P(skb_change_tail, RET_INTEGER, (ARG_PTR_TO_CTX, ARG_ANYTHING, ARG_ANYTHING),
+	  PROTO_F_PKT_CHANGES),
+	P(skb_adjust_room, RET_INTEGER, (ARG_PTR_TO_CTX, ARG_ANYTHING, ARG_ANYTHING, ARG_ANYTHING),
+	  PROTO_F_PKT_CHANGES),
 };
 
 const struct bpfrt_helper_proto *bpfrt__helper_proto(uint32_t id)

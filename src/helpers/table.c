@@ -42,7 +42,8 @@ const char *bpfrt__kernel_helper_name(unsigned int id)
 	X(xdp_get_buff_len) X(xdp_load_bytes) X(xdp_store_bytes)		\
 	X(redirect) X(redirect_map) X(skb_load_bytes) X(skb_store_bytes)	\
 	X(skb_pull_data) X(l3_csum_replace) X(l4_csum_replace) X(csum_diff)	\
-	X(csum_update) X(get_hash_recalc)
+	X(csum_update) X(get_hash_recalc) X(fib_lookup) X(skb_change_tail)	\
+	X(skb_adjust_room)
 HELPER_LIST(DECL)
 #undef DECL
 
@@ -122,6 +123,9 @@ static const struct hrow rows[] = {
 	ROW(csum_diff, A_XDP | A_TC),
 	ROW(csum_update, A_TC),
 	ROW(get_hash_recalc, A_TC),
+	ROW(fib_lookup, A_XDP | A_TC),
+	ROW(skb_change_tail, A_TC),
+	ROW(skb_adjust_room, A_TC),
 };
 #undef ROW
 

@@ -30,6 +30,10 @@
 #define XDP_FRAME_SZ 40u
 /* NET_SKB_PAD + NET_IP_ALIGN on x86-64 */
 #define SKB_HEADROOM 64u
+/* The kernel takes at most a page of skb input but lets programs grow the
+ * packet (skb_change_tail, skb_adjust_room) up to 16064 bytes of data. */
+#define SKB_MAX_GROWN 16064u
+#define SKB_BUF (SKB_HEADROOM + SKB_MAX_GROWN + SHINFO_ROOM)
 #define GSO_MAX_SEGS 65535u
 #define GSO_LEGACY_MAX_SIZE 65536u
 
@@ -353,7 +357,7 @@ static int test_run_skb(struct tr *t)
 	}
 
 	struct bpfrt_hook *h = calloc(1, sizeof(*h));
-	uint8_t *buf = calloc(1, PAGE);
+	uint8_t *buf = calloc(1, SKB_BUF);
 	if (!h || !buf) {
 		free(h);
 		free(buf);
@@ -364,7 +368,7 @@ static int test_run_skb(struct tr *t)
 	h->l2 = l2;
 	h->buf = buf;
 	h->hard_start = buf;
-	h->hard_end = buf + PAGE - SHINFO_ROOM;
+	h->hard_end = buf + SKB_BUF - SHINFO_ROOM;
 	memcpy(buf + SKB_HEADROOM, in, size);
 	h->data = buf + SKB_HEADROOM + (l2 ? 0 : ETH_HLEN);
 	h->meta = h->data;

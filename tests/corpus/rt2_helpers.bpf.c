@@ -15,6 +15,8 @@ struct {
 	char s1[16];
 	char s2[16];
 	char s3[8];
+	struct bpf_fib_lookup fib;	/* rt2_fib* */
+	__u32 fib_flags;
 } g;
 
 struct {
@@ -101,6 +103,43 @@ int rt2_hash(struct __sk_buff *skb)
 	g.val[1] = bpf_get_hash_recalc(skb);
 	g.val[2] = skb->hash;
 	g.res[0] = bpf_csum_update(skb, 0x1234);
+	return TC_ACT_OK;
+}
+
+/* bpf_fib_lookup of g.fib with g.fib_flags into g.res[0]. */
+SEC("xdp")
+int rt2_fib(struct xdp_md *ctx)
+{
+	g.res[0] = bpf_fib_lookup(ctx, &g.fib, sizeof(g.fib), g.fib_flags);
+	return XDP_PASS;
+}
+
+SEC("tc")
+int rt2_fibt(struct __sk_buff *skb)
+{
+	g.res[0] = bpf_fib_lookup(skb, &g.fib, sizeof(g.fib), g.fib_flags);
+	return TC_ACT_OK;
+}
+
+/* skb resizing: op 0 bpf_skb_adjust_room(g.arg, MAC, g.val[0]), op 1
+ * bpf_skb_change_tail(g.arg, 0); twice when g.val[1]; then the skb's
+ * length and gso fields in g.val[2..4]. */
+SEC("tc")
+int rt2_room(struct __sk_buff *skb)
+{
+	int n = g.val[1] ? 2 : 1;
+
+	for (int i = 0; i < n; i++) {
+		if (g.op == 0)
+			g.res[i] = bpf_skb_adjust_room(skb, (__s32)g.arg, BPF_ADJ_ROOM_MAC,
+						       g.val[0]);
+		else
+			g.res[i] = bpf_skb_change_tail(skb, (__u32)g.arg, 0);
+	}
+	g.val[2] = skb->len;
+	g.val[3] = skb->gso_size;
+	g.val[4] = skb->gso_segs;
+	g.val[5] = skb->data_end - skb->data;
 	return TC_ACT_OK;
 }
 

@@ -4,12 +4,20 @@
  * time with autoload. */
 #include "corpus.h"
 
+/* bpf_sk_lookup_tcp: the kernel gives it to XDP programs; bpfrt has no
+ * sockets to look up. */
 SEC("xdp")
-int rt_fib(struct xdp_md *ctx)
+int rt_unimpl(struct xdp_md *ctx)
 {
-	struct bpf_fib_lookup p = {};
+	struct bpf_sock_tuple t = {};
+	struct bpf_sock *sk;
 
-	return bpf_fib_lookup(ctx, &p, sizeof(p), 0);
+	sk = bpf_sk_lookup_tcp(ctx, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+	if (sk) {
+		bpf_sk_release(sk);
+		return XDP_DROP;
+	}
+	return XDP_PASS;
 }
 
 SEC("xdp")

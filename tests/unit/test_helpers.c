@@ -5,18 +5,24 @@
  * bpfrt_program__test_run: perf output and its reader, spin locks under
  * threads, redirects, trace_printk's text, the task/time/CPU helpers, safe
  * reads of bad addresses, strncmp, xdp_load/store_bytes, skb_pull_data,
- * csum_update, get_hash_recalc.  rt2_kcmp.bpf.o is also run against the
+ * csum_update, get_hash_recalc, bpf_fib_lookup (argument checks, and
+ * lookups in a network namespace of its own), bpf_skb_change_tail and
+ * bpf_skb_adjust_room (GSO, repeats, growth past the headroom).  rt2_kcmp.bpf.o is also run against the
  * kernel by tests/diff/run.py (tests/corpus/rt_cases.txt); here the same
  * programs are checked by value.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libgen.h>
+#include <linux/bpf.h>
+#include <sched.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +46,8 @@ struct g {
 	int64_t res[8];
 	uint64_t val[16];
 	char s1[16], s2[16], s3[8];
+	struct bpf_fib_lookup fib;
+	uint32_t fib_flags;
 };
 
 static int quiet(enum bpfrt_print_level level, const char *fmt, va_list ap)
@@ -743,6 +751,263 @@ static void test_skb(void)
 	bpfrt_object__close(obj);
 }
 
+/* ---- bpf_fib_lookup -------------------------------------------------------- */
+
+static int64_t fib(struct bpfrt_object *obj, struct g *g, const char *prog, uint8_t family,
+		   uint32_t ifindex, const char *dst, uint32_t flags, uint16_t tot_len)
+{
+	uint8_t f[100] = { [12] = 8, [14] = 0x45 };
+	memset(&g->fib, 0, sizeof(g->fib));
+	g->fib.family = family;
+	g->fib.ifindex = ifindex;
+	g->fib.tot_len = tot_len;
+	g->fib_flags = flags;
+	inet_pton(family == 10 ? AF_INET6 : AF_INET, dst, g->fib.ipv6_dst);
+	g->res[0] = 0x5555;
+	struct run r = { .in = f, .len = sizeof(f) };
+	if (trun(obj, prog, &r) != 0)
+		return 0x7777;
+	return g->res[0];
+}
+
+/* What a child in its own network namespace saw, through a pipe. */
+struct fib_seen {
+	int unshared;
+	int64_t ret[12];
+	uint32_t ifindex[12];
+	uint16_t mtu[12];
+	uint32_t metric[12];
+};
+
+static void fib_child(struct bpfrt_object *obj, struct g *g, int fd)
+{
+	struct fib_seen s = { 0 };
+	int i = 0;
+#define FIB(prog, fam, dst, fl, tot)							\
+	do {										\
+		s.ret[i] = fib(obj, g, prog, fam, 1, dst, fl, tot);			\
+		s.ifindex[i] = g->fib.ifindex;						\
+		s.mtu[i] = g->fib.tot_len;						\
+		s.metric[i] = g->fib.rt_metric;						\
+		i++;									\
+	} while (0)
+	/* The thread's netlink socket is opened here, in the parent's
+	 * namespace, and must follow the thread into the new one. */
+	FIB("rt2_fib", 2, "127.0.0.1", 0, 0);
+	if (unshare(CLONE_NEWNET) != 0)
+		goto out;
+	s.unshared = 1;
+	FIB("rt2_fib", 2, "127.0.0.1", 0, 0);		/* 1: forwarding off */
+	if (system("sysctl -qw net.ipv4.conf.all.forwarding=1 net.ipv6.conf.all.forwarding=1") != 0)
+		goto out;
+	FIB("rt2_fib", 2, "10.20.0.5", 0, 0);		/* 2: lo down: no route */
+	if (system("ip link set lo up && ip route add 10.20.0.0/16 dev lo && "
+		   "ip -6 route add fd20::/64 dev lo metric 77") != 0)
+		goto out;
+	FIB("rt2_fib", 2, "127.0.0.1", 0, 0);		/* 3: local */
+	FIB("rt2_fib", 2, "10.20.0.5", BPF_FIB_LOOKUP_SKIP_NEIGH, 0);	/* 4 */
+	FIB("rt2_fibt", 2, "10.20.0.5", BPF_FIB_LOOKUP_SKIP_NEIGH, 0);	/* 5 */
+	FIB("rt2_fibt", 2, "10.20.0.5", BPF_FIB_LOOKUP_SKIP_NEIGH, 1500);	/* 6 */
+	FIB("rt2_fib", 10, "fd20::5", BPF_FIB_LOOKUP_SKIP_NEIGH, 0);	/* 7 */
+	FIB("rt2_fib", 10, "fd20::5", BPF_FIB_LOOKUP_SKIP_NEIGH, 1400);	/* 8 */
+	FIB("rt2_fib", 2, "10.21.0.5", BPF_FIB_LOOKUP_DIRECT, 0);	/* 9 */
+#undef FIB
+out:
+	if (write(fd, &s, sizeof(s)) != (ssize_t)sizeof(s))
+		_exit(2);
+	_exit(0);
+}
+
+struct fib_thread {
+	struct bpfrt_object *obj;
+	int64_t want;
+	int bad;
+};
+
+/* No test harness calls in here: its counters are not thread-safe. */
+static void *fib_thread(void *p)
+{
+	struct fib_thread *t = p;
+	struct g *g = bpfrt_map__mmap(bpfrt_object__find_map_by_name(t->obj, ".bss"));
+	struct bpfrt_program *prog = bpfrt_object__find_program_by_name(t->obj, "rt2_fib");
+	uint8_t f[60] = { 0 };
+	char err[256];
+	for (int i = 0; i < 50; i++) {
+		memset(&g->fib, 0, sizeof(g->fib));
+		g->fib.family = 2;
+		g->fib.ifindex = 1;
+		g->fib.ipv4_dst = htonl(0x7f000001);
+		g->fib_flags = 0;
+		BPFRT_OPTS(bpfrt_test_run_opts, o, .data_in = f, .data_size_in = sizeof(f),
+			   .err_buf = err, .err_size = sizeof(err));
+		t->bad += bpfrt_program__test_run(prog, &o) != 0 || g->res[0] != t->want;
+	}
+	return NULL;
+}
+
+static void test_fib(void)
+{
+	struct bpfrt_object *obj = load("rt2_helpers.bpf.o");
+	if (!obj)
+		return;
+	struct g *g = globals(obj);
+	T_EQ_U64(fib(obj, g, "rt2_fib", 2, 1, "10.2.0.5", 1u << 15, 0), -EINVAL, "unknown flag");
+	T_EQ_U64(fib(obj, g, "rt2_fib", 7, 1, "10.2.0.5", 0, 0), -EAFNOSUPPORT, "family 7");
+	T_EQ_U64(fib(obj, g, "rt2_fib", 2, 0, "10.2.0.5", 0, 0), -ENODEV, "ifindex 0");
+	T_EQ_U64(fib(obj, g, "rt2_fibt", 10, 0x7fffffff, "fd02::5", 0, 0), -ENODEV,
+		 "no such device");
+	T_EQ_U64(fib(obj, g, "rt2_fib", 10, 0, "fe80::1", 0, 0), BPF_FIB_LKUP_RET_NOT_FWDED,
+		 "link-local: before the device");
+	T_EQ_U64(fib(obj, g, "rt2_fibt", 10, 0, "::1", 0, 0), BPF_FIB_LKUP_RET_NOT_FWDED,
+		 "loopback: before the device");
+
+	/* Each thread asks over its own socket: the same answers, in parallel. */
+	int64_t want = fib(obj, g, "rt2_fib", 2, 1, "127.0.0.1", 0, 0);
+	pthread_t th[2];
+	struct fib_thread ft[2];
+	for (int i = 0; i < 2; i++) {
+		ft[i] = (struct fib_thread){ .obj = load("rt2_helpers.bpf.o"), .want = want };
+		if (ft[i].obj)
+			pthread_create(&th[i], NULL, fib_thread, &ft[i]);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (!ft[i].obj)
+			continue;
+		pthread_join(th[i], NULL);
+		T_EQ_U64(ft[i].bad, 0, "threads: every lookup answered as the first");
+		bpfrt_object__close(ft[i].obj);
+	}
+
+	int fds[2];
+	T_CHECK(pipe(fds) == 0, "pipe");
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		fib_child(obj, g, fds[1]);
+	}
+	close(fds[1]);
+	struct fib_seen s = { 0 };
+	ssize_t n = read(fds[0], &s, sizeof(s));
+	close(fds[0]);
+	int st = 0;
+	waitpid(pid, &st, 0);
+	T_CHECK(n == (ssize_t)sizeof(s), "child's answers");
+	if (n != (ssize_t)sizeof(s) || !s.unshared) {
+		t_skip("bpf_fib_lookup in a network namespace: cannot unshare (root needed)");
+		bpfrt_object__close(obj);
+		return;
+	}
+	T_EQ_U64(s.ret[1], BPF_FIB_LKUP_RET_FWD_DISABLED, "new namespace: forwarding off");
+	T_EQ_U64(s.ret[2], BPF_FIB_LKUP_RET_NOT_FWDED, "lo down: no route");
+	T_EQ_U64(s.ret[3], BPF_FIB_LKUP_RET_NOT_FWDED, "127.0.0.1 is local");
+	T_EQ_U64(s.ret[4], 0, "route via lo");
+	T_EQ_U64(s.ifindex[4], 1, "egress lo");
+	T_EQ_U64(s.mtu[4], 0xffff, "XDP: lo's mtu capped at IP_MAX_MTU");
+	T_EQ_U64(s.ret[5], 0, "tc: route via lo");
+	T_EQ_U64(s.mtu[5], 0, "tc: lo's mtu 65536 in the u16 mtu_result");
+	T_EQ_U64(s.ret[6], 0, "tc with tot_len");
+	T_EQ_U64(s.mtu[6], 0xffff, "tc with tot_len: the route's mtu");
+	T_EQ_U64(s.ret[7], 0, "IPv6 via lo");
+	T_EQ_U64(s.metric[7], 77, "IPv6 metric");
+	T_EQ_U64(s.mtu[7], 0, "IPv6: lo's mtu6 65536 in the u16 mtu_result");
+	T_EQ_U64(s.ret[8], 0, "IPv6 tot_len below the mtu");
+	T_EQ_U64(s.ret[9], BPF_FIB_LKUP_RET_NOT_FWDED, "direct: no route");
+	bpfrt_object__close(obj);
+}
+
+/* ---- skb resizing --------------------------------------------------------- */
+
+struct room {
+	int64_t ret[2];
+	uint64_t len, gso_size, gso_segs, linear;
+	uint32_t out_len;
+	int err;
+};
+
+static struct room room(struct bpfrt_object *obj, struct g *g, uint64_t op, int64_t arg,
+			uint64_t flags, int twice, int repeat, uint32_t gso, uint8_t *out,
+			uint32_t out_cap)
+{
+	uint8_t f[100];
+	for (int i = 0; i < 100; i++)
+		f[i] = (uint8_t)(i + 1);
+	f[12] = 8, f[13] = 0;
+	struct __sk_buff ctx = { .gso_size = gso, .gso_segs = gso ? 3 : 0 };
+	g->op = op;
+	g->arg = (uint64_t)arg;
+	g->val[0] = flags;
+	g->val[1] = (uint64_t)twice;
+	g->res[0] = g->res[1] = 0x5555;
+	BPFRT_OPTS(bpfrt_test_run_opts, o, .data_in = f, .data_size_in = sizeof(f),
+		   .data_out = out, .data_size_out = out_cap, .repeat = repeat,
+		   .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .err_buf = errbuf,
+		   .err_size = sizeof(errbuf));
+	struct room r = { .err = bpfrt_program__test_run(
+				  bpfrt_object__find_program_by_name(obj, "rt2_room"), &o) };
+	r.ret[0] = g->res[0];
+	r.ret[1] = g->res[1];
+	r.len = g->val[2];
+	r.gso_size = g->val[3];
+	r.gso_segs = g->val[4];
+	r.linear = g->val[5];
+	r.out_len = o.data_size_out;
+	return r;
+}
+
+static void test_skb_room(void)
+{
+	struct bpfrt_object *obj = load("rt2_helpers.bpf.o");
+	if (!obj)
+		return;
+	struct g *g = globals(obj);
+	static uint8_t out[20000];
+	const uint64_t encap4 = BPF_F_ADJ_ROOM_ENCAP_L3_IPV4;
+	/* Values checked against the kernel's test-run (Linux 6.18). */
+	struct room r = room(obj, g, 0, 20, encap4, 0, 1, 0, out, sizeof(out));
+	T_EQ_U64(r.err, 0, "encap run");
+	T_EQ_U64(r.ret[0], 0, "encap");
+	T_EQ_U64(r.len, 120, "encap: skb->len");
+	r = room(obj, g, 0, 20, encap4, 1, 1, 0, out, sizeof(out));
+	T_EQ_U64(r.ret[1], -EALREADY, "encap twice");
+	/* Repeats run on the same skb, encapsulated by the first run. */
+	r = room(obj, g, 0, 20, encap4, 0, 2, 0, out, sizeof(out));
+	T_EQ_U64(r.ret[0], -EALREADY, "second repeat: already encapsulated");
+	T_EQ_U64(r.out_len, 120, "one encapsulation in the output");
+	/* A GSO skb of test-run has no gso_type: adjust_room refuses it,
+	 * change_tail resets its gso fields. */
+	r = room(obj, g, 0, 8, 0, 0, 1, 1000, out, sizeof(out));
+	T_EQ_U64(r.ret[0], -524, "gso: -ENOTSUPP");
+	T_EQ_U64(r.gso_size, 1000, "gso_size kept");
+	r = room(obj, g, 1, 104, 0, 0, 1, 1000, out, sizeof(out));
+	T_EQ_U64(r.ret[0], 0, "gso: change_tail");
+	T_EQ_U64(r.gso_size, 0, "gso_size reset");
+	T_EQ_U64(r.gso_segs, 0, "gso_segs reset");
+	/* Room at the MAC layer beyond the 64 bytes of headroom: the packet
+	 * moves, the new bytes are zero, the rest follows. */
+	r = room(obj, g, 0, 300, 0, 0, 1, 0, out, sizeof(out));
+	T_EQ_U64(r.ret[0], 0, "300 bytes of room");
+	T_EQ_U64(r.out_len, 400, "grown output");
+	T_EQ_U64(r.linear, 400, "all linear");
+	bool ok = out[0] == 1 && out[11] == 12 && out[12] == 8 && out[13] == 0 && out[314] == 15 &&
+		  out[399] == 100;
+	for (int i = 14; i < 314; i++)
+		ok = ok && out[i] == 0;
+	T_CHECK(ok, "MAC header, 300 zero bytes, the rest of the frame");
+	/* The kernel reallocates up to 16064 bytes of data; so does
+	 * test-run's skb buffer. */
+	r = room(obj, g, 0, 0xfff, 0, 1, 1, 0, out, sizeof(out));
+	T_CHECK(r.ret[0] == 0 && r.ret[1] == 0 && r.len == 100 + 2 * 0xfff,
+		"0xfff bytes of room twice: %lld %lld, len %llu", (long long)r.ret[0],
+		(long long)r.ret[1], (unsigned long long)r.len);
+	r = room(obj, g, 1, 16064, 0, 0, 1, 0, out, sizeof(out));
+	T_CHECK(r.ret[0] == 0 && r.len == 16064, "change_tail to the maximum: %lld, len %llu",
+		(long long)r.ret[0], (unsigned long long)r.len);
+	r = room(obj, g, 1, 16065, 0, 0, 1, 0, out, sizeof(out));
+	T_EQ_U64(r.ret[0], -EINVAL, "change_tail past the maximum");
+	bpfrt_object__close(obj);
+}
+
 int main(int argc, char **argv)
 {
 	const char *b = getenv("BPFRT_BUILD");
@@ -763,5 +1028,7 @@ int main(int argc, char **argv)
 	test_strncmp();
 	test_xdp_bytes();
 	test_skb();
+	test_fib();
+	test_skb_room();
 	return t_done("helpers");
 }

@@ -480,9 +480,9 @@ static void test_printk(void)
 
 static void test_load_errors(void)
 {
-	const char *progs[] = { "rt_fib", "rt_wrong_type" };
+	const char *progs[] = { "rt_unimpl", "rt_wrong_type" };
 	const char *want[][2] = {
-		{ "calls helper bpf_fib_lookup (id 69)", "which bpfrt does not implement" },
+		{ "calls helper bpf_sk_lookup_tcp (id 84)", "which bpfrt does not implement" },
 		{ "calls helper bpf_skb_load_bytes (id 26)", "not available to xdp programs" },
 	};
 	for (int i = 0; i < 2; i++) {
