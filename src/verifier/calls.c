@@ -364,6 +364,23 @@ static int setup_callback(struct venv *env, const struct bpfrt_helper_proto *p, 
 	return err;
 }
 
+/* The map this call gets, for the runtime (inline array lookups, tail
+ * calls): one map on every path, or poisoned.  Metas past the program's
+ * maps describe inner maps, which are not one constant map. */
+static void record_map(struct venv *env, uint32_t idx, const struct vmap *map)
+{
+	struct bpfrt_vaux *a = &env->o->aux[idx];
+	size_t mi = (size_t)(map - env->metas);
+	if (a->flags & BPFRT_VAUX_MAP_POISON)
+		return;
+	if (mi >= env->o->map_cnt || ((a->flags & BPFRT_VAUX_MAP) && a->map_idx != mi)) {
+		a->flags = (uint8_t)((a->flags & ~BPFRT_VAUX_MAP) | BPFRT_VAUX_MAP_POISON);
+		return;
+	}
+	a->flags |= BPFRT_VAUX_MAP;
+	a->map_idx = (uint32_t)mi;
+}
+
 int check_helper_call(struct venv *env, const struct bpfrt_insn *in, uint32_t idx,
 		      uint32_t *next)
 {
@@ -385,6 +402,8 @@ int check_helper_call(struct venv *env, const struct bpfrt_insn *in, uint32_t id
 			return err;
 	if (m.release_id && (err = release_ref(env, m.release_id)))
 		return err;
+	if (m.map)
+		record_map(env, idx, m.map);
 	if (p->flags & PROTO_F_TAIL_CALL) {
 		if (env->cur.ref_cnt)
 			return verr(env, 0, "tail_call would lead to reference leak");
@@ -521,6 +540,9 @@ int check_exit(struct venv *env, uint32_t *next, bool *done)
 	struct vstate *st = &env->cur;
 	struct vframe *f = cur_frame(env);
 	if (st->curframe == 0) {
+		/* the return value reaches user space as a number */
+		if (!env->allow_ptr_leaks && type_is_ptr(f->regs[0].type))
+			return verr_code(env, -EACCES, REGBIT(0), "R0 leaks addr as return value");
 		if ((err = check_refs_at_exit(env, true)))
 			return err;
 		*done = true;

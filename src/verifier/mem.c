@@ -479,7 +479,9 @@ static int check_mem_access(struct venv *env, int regno, int off, int size, bool
 	if (e)
 		return e;
 	if (write && val && type_is_ptr(val->type) && !env->allow_ptr_leaks)
-		return verr_code(env, -EACCES, REGBIT(valno), "R%d leaks addr into map", valno);
+		return verr_code(env, -EACCES, REGBIT(valno), "R%d leaks addr into %s", valno,
+				 reg_is_pkt_pointer_any(r) ? "packet" :
+				 r->type == PTR_TO_MEM ? "mem" : "map");
 	if (dst) {
 		uint64_t v;
 		if (r->type == PTR_TO_MAP_VALUE && tnum_is_const(r->var_off) &&

@@ -1,0 +1,3 @@
+# A socket filter returning its context pointer.
+mov %r0, %r1
+exit
