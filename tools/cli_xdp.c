@@ -31,6 +31,8 @@ static int xdp_attach(int argc, char **argv)
 		{ "pin", required_argument, NULL, 'P' },
 		{ "engine", required_argument, NULL, 'e' },
 		{ "check", required_argument, NULL, 'c' },
+		{ "no-verify", no_argument, NULL, 'V' },
+		{ "queues", required_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -40,9 +42,10 @@ static int xdp_attach(int argc, char **argv)
 	enum bpfrt_live_mode mode = BPFRT_LIVE_AFPACKET;
 	enum bpfrt_engine engine = BPFRT_ENGINE_DEFAULT;
 	enum bpfrt_check_mode check = BPFRT_CHECK_AUTO;
-	bool bridge = false;
+	bool bridge = false, no_verify = false;
+	uint64_t queues = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, ":i:p:m:bP:e:c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:p:m:bP:e:c:Vq:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (nif == 64) {
@@ -72,6 +75,13 @@ static int xdp_attach(int argc, char **argv)
 			if (!parse_check("xdp attach", optarg, &check))
 				return EXIT_INPUT;
 			break;
+		case 'V': no_verify = true; break;
+		case 'q':
+			if (!parse_u64(optarg, &queues) || !queues || queues > 64) {
+				errmsg("xdp attach: --queues takes 1 to 64, not '%s'", optarg);
+				return EXIT_INPUT;
+			}
+			break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		default: return bad_option("xdp attach", c, argv);
 		}
@@ -91,7 +101,8 @@ static int xdp_attach(int argc, char **argv)
 	char err[2048] = "";
 	BPFRT_OPTS(bpfrt_live_opts, lo, .ifaces = ifaces, .iface_cnt = nif, .obj_path = obj,
 		   .prog_name = prog, .mode = mode, .bridge = bridge, .pin_dir = pin,
-		   .engine = engine, .check = check, .err_buf = err, .err_size = sizeof(err));
+		   .engine = engine, .check = check, .err_buf = err, .err_size = sizeof(err),
+		   .no_verify = no_verify, .queues = (unsigned)queues);
 	/* Signals first: a stop that arrives while starting still detaches. */
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);

@@ -31,8 +31,8 @@ extern "C" {
 #endif
 
 enum bpfrt_live_mode {
-	BPFRT_LIVE_AFPACKET = 0,	/* a packet socket per interface */
-	BPFRT_LIVE_AFXDP = 1,		/* an XSK per interface (libxdp) */
+	BPFRT_LIVE_AFPACKET = 0,	/* packet sockets (a fanout group per interface) */
+	BPFRT_LIVE_AFXDP = 1,		/* an XSK per RX queue (libxdp) */
 };
 
 /* XDP verdicts as counted (the kernel's enum xdp_action values). */
@@ -61,6 +61,14 @@ struct bpfrt_live_opts {
 	/* Why starting failed; caller-owned. */
 	char *err_buf;
 	size_t err_size;
+	/* Load the program even when the verifier rejects it (it then runs
+	 * checked: every access and an instruction budget).  Without it a
+	 * rejected program is refused with the verifier's message. */
+	bool no_verify;
+	/* RX queues served per interface, a worker thread (and a logical CPU
+	 * for per-CPU maps) each; at most the interface's RX queue count.
+	 * 0: all of them, in afpacket mode at most one per online CPU. */
+	unsigned queues;
 };
 
 struct bpfrt_live;
@@ -71,10 +79,18 @@ struct bpfrt_live;
 BPFRT_API struct bpfrt_live *bpfrt_live__start(const struct bpfrt_live_opts *opts);
 /* Serve the control socket until *stop becomes non-zero. */
 BPFRT_API int bpfrt_live__serve(struct bpfrt_live *lv, volatile sig_atomic_t *stop);
+struct bpfrt_live_replace_opts {
+	size_t sz;
+	/* As bpfrt_live_opts.no_verify. */
+	bool no_verify;
+};
 /* Replace the running program (maps shared by name, type and sizes); 0 or
- * -errno with the reason in err. */
+ * -errno with the reason in err, and then the old program keeps running.
+ * opts may be NULL. */
 BPFRT_API int bpfrt_live__replace(struct bpfrt_live *lv, const char *obj_path,
-				  const char *prog_name, char *err, size_t err_size);
+				  const char *prog_name,
+				  const struct bpfrt_live_replace_opts *opts, char *err,
+				  size_t err_size);
 /* Stop the workers, close the interfaces, remove DIR, free everything. */
 BPFRT_API void bpfrt_live__stop(struct bpfrt_live *lv);
 

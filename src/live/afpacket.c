@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * AF_PACKET backend: one SOCK_RAW packet socket per interface, bound to it,
- * promiscuous, blind to outgoing frames (PACKET_IGNORE_OUTGOING, so frames
- * the host or bpfrt itself sends are not seen again), batched with
- * recvmmsg straight into the XDP buffers (256 bytes of headroom).  The same
- * socket sends TX / forwarded / redirected frames, bypassing the qdisc.
+ * AF_PACKET backend: a SOCK_RAW packet socket per worker, bound to the
+ * interface, promiscuous, blind to outgoing frames (PACKET_IGNORE_OUTGOING,
+ * so frames the host or bpfrt itself sends are not seen again), batched
+ * with recvmmsg straight into the XDP buffers (256 bytes of headroom).  The
+ * workers of one interface share its frames through a PACKET_FANOUT_QM
+ * group.  A separate socket per interface sends TX / forwarded / redirected
+ * frames, bypassing the qdisc.
  *
  * VLAN tags the kernel moved into metadata are put back (PACKET_AUXDATA).
  * Frames a local sender produced with checksum offload (veth peers) arrive
@@ -29,51 +31,96 @@
 #define PACKET_IGNORE_OUTGOING 23
 #endif
 
-int live_afpacket_open(struct bpfrt_live *lv, struct live_port *p, char *err, size_t n)
+static int sock_err(const struct live_port *p, const char *what, char *err, size_t n)
 {
-	/* In afxdp mode the socket only sends: bound with protocol 0 it
-	 * receives nothing, so it never queues copies of the traffic. */
-	bool rx = lv->mode == BPFRT_LIVE_AFPACKET;
+	int e = errno;
+	if (e == EPERM || e == EACCES)
+		bpfrt_errf(err, n, "%s: %s: %s (needs root or CAP_NET_RAW)", p->name, what,
+			   strerror(e));
+	else
+		bpfrt_errf(err, n, "%s: %s: %s", p->name, what, strerror(e));
+	return -e;
+}
+
+int live_afpacket_tx_open(struct live_port *p, char *err, size_t n)
+{
+	/* Bound with protocol 0 the socket receives nothing, so it never
+	 * queues copies of the traffic; it only sends, bypassing the qdisc
+	 * (best effort). */
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return sock_err(p, "cannot open a packet socket", err, n);
+	int one = 1;
+	setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_ifindex = (int)p->ifindex,
+	};
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		int e = sock_err(p, "cannot bind a packet socket", err, n);
+		close(fd);
+		return e;
+	}
+	p->fd = fd;
+	return 0;
+}
+
+int live_afpacket_rx_open(struct live_worker *w, int *fanout_id, char *err, size_t n)
+{
+	struct live_port *p = w->port;
 	/* Protocol 0 until bound: nothing is queued from other interfaces in
 	 * between. */
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		int e = errno;
-		if (e == EPERM || e == EACCES)
-			bpfrt_errf(err, n, "%s: cannot open a packet socket: %s (needs root or "
-				   "CAP_NET_RAW)", p->name, strerror(e));
-		else
-			bpfrt_errf(err, n, "%s: cannot open a packet socket: %s", p->name,
-				   strerror(e));
-		return -e;
-	}
+	if (fd < 0)
+		return sock_err(p, "cannot open a packet socket", err, n);
 	int one = 1, rcvbuf = 8 << 20;
 	struct packet_mreq mr = { .mr_ifindex = (int)p->ifindex, .mr_type = PACKET_MR_PROMISC };
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET,
-		.sll_protocol = rx ? htons(ETH_P_ALL) : 0,
+		.sll_protocol = htons(ETH_P_ALL),
 		.sll_ifindex = (int)p->ifindex,
 	};
-	if (rx && (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) ||
-		   setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) ||
-		   setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)))) {
-		int e = errno;
-		bpfrt_errf(err, n, "%s: packet socket options: %s", p->name, strerror(e));
+	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) ||
+	    setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) ||
+	    setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr))) {
+		int e = sock_err(p, "packet socket options", err, n);
 		close(fd);
-		return -e;
+		return e;
 	}
-	/* Best effort: bigger queue, no qdisc on the way out. */
+	/* Best effort: a bigger queue. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
-		int e = errno;
-		bpfrt_errf(err, n, "%s: cannot bind a packet socket: %s", p->name, strerror(e));
+		int e = sock_err(p, "cannot bind a packet socket", err, n);
 		close(fd);
-		return -e;
+		return e;
 	}
-	p->fd = fd;
+	if (p->nq > 1) {
+		/* Fanout by recorded RX queue: socket i gets the frames of
+		 * queue i (of i, i + nq, ... when it serves fewer queues than
+		 * the interface has).  The first socket asks the kernel for
+		 * a group id nobody else uses; the others join it. */
+		int arg = *fanout_id < 0 ? (PACKET_FANOUT_QM | PACKET_FANOUT_FLAG_UNIQUEID) << 16
+					 : (PACKET_FANOUT_QM << 16) | *fanout_id;
+		socklen_t sl = sizeof(arg);
+		if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) ||
+		    (*fanout_id < 0 && getsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, &sl))) {
+			int e = sock_err(p, "cannot join a packet fanout group", err, n);
+			close(fd);
+			return e;
+		}
+		if (*fanout_id < 0)
+			*fanout_id = arg & 0xffff;
+	}
+	w->rx_fd = fd;
 	return 0;
+}
+
+void live_afpacket_drain(struct live_worker *w)
+{
+	char buf[64];
+	while (recv(w->rx_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC) >= 0)
+		;
 }
 
 static uint32_t sum16(const uint8_t *p, size_t len, uint32_t s)
@@ -149,7 +196,7 @@ void *live_afpacket_worker(void *arg)
 	uint64_t last_stats = live_now_ns();
 
 	while (!atomic_load_explicit(&lv->stop, memory_order_relaxed)) {
-		struct pollfd pfd = { .fd = w->port->fd, .events = POLLIN };
+		struct pollfd pfd = { .fd = w->rx_fd, .events = POLLIN };
 		if (poll(&pfd, 1, 100) <= 0)
 			continue;
 		for (int i = 0; i < LIVE_BATCH; i++) {
@@ -161,7 +208,7 @@ void *live_afpacket_worker(void *arg)
 			msgs[i].msg_hdr.msg_control = cbuf[i].buf;
 			msgs[i].msg_hdr.msg_controllen = sizeof(cbuf[i].buf);
 		}
-		int cnt = recvmmsg(w->port->fd, msgs, LIVE_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
+		int cnt = recvmmsg(w->rx_fd, msgs, LIVE_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
 		if (cnt <= 0)
 			continue;
 		live_batch_begin(w);
@@ -199,7 +246,7 @@ void *live_afpacket_worker(void *arg)
 			struct tpacket_stats st;
 			socklen_t sl = sizeof(st);
 			/* Reading the statistics resets them: accumulate. */
-			if (!getsockopt(w->port->fd, SOL_PACKET, PACKET_STATISTICS, &st, &sl))
+			if (!getsockopt(w->rx_fd, SOL_PACKET, PACKET_STATISTICS, &st, &sl))
 				atomic_fetch_add(&w->c.kernel_drops, st.tp_drops);
 			last_stats = now;
 		}

@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * AF_XDP backend (libxdp): an XSK on queue 0 of each interface.  libxdp
- * loads its redirect program on the interface (native mode where the driver
- * has it, as veth does), so frames go from the driver straight to the
- * socket's RX ring and never reach the kernel's stack: DROP is real.
+ * AF_XDP backend (libxdp): an XSK per worker, bound to its RX queue, each
+ * with a UMEM of its own (no ring is shared between threads).  libxdp loads
+ * its redirect program on the interface once (native mode where the driver
+ * has it, as veth does) and redirects queue q to the XSK in slot q of its
+ * xskmap, so frames go from the driver straight to the socket's RX ring and
+ * never reach the kernel's stack: DROP is real.
  * Zero-copy is asked for first and copy mode used when the driver cannot
  * (veth cannot).  Each received frame is copied into the worker's XDP
  * buffer (256 bytes of headroom, room to grow) and its UMEM frame goes
  * straight back to the fill ring; frames leave through the port's packet
  * socket, which keeps TX out of the single-producer XSK rings that several
  * workers would otherwise share.
+ *
+ * The UMEM has exactly as many frames as the fill ring holds: every frame
+ * is either there or in the RX ring being handled (no frame is ever on a
+ * TX ring), and the kernel pins UMEM pages, so more would only lock memory.
  */
 #include <errno.h>
 #include <poll.h>
@@ -28,9 +34,9 @@
 #include "core/common.h"
 #include "live.h"
 
-#define XSK_FRAMES 4096u
-#define XSK_FRAME_SIZE 4096u
 #define XSK_RING 2048u
+#define XSK_FRAMES XSK_RING
+#define XSK_FRAME_SIZE 4096u
 
 struct live_xsk {
 	void *area;
@@ -49,9 +55,9 @@ static int libxdp_quiet(enum libxdp_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
-void live_afxdp_close(struct live_port *p)
+void live_afxdp_close(struct live_worker *w)
 {
-	struct live_xsk *x = p->xsk;
+	struct live_xsk *x = w->xsk;
 	if (!x)
 		return;
 	if (x->xsk)
@@ -61,22 +67,22 @@ void live_afxdp_close(struct live_port *p)
 	if (x->area)
 		munmap(x->area, (size_t)XSK_FRAMES * XSK_FRAME_SIZE);
 	free(x);
-	p->xsk = NULL;
+	w->xsk = NULL;
 }
 
-int live_afxdp_open(struct bpfrt_live *lv, struct live_port *p, char *err, size_t n)
+int live_afxdp_open(struct live_worker *w, char *err, size_t n)
 {
-	(void)lv;
+	struct live_port *p = w->port;
 	libxdp_set_print(libxdp_quiet);
 	struct live_xsk *x = calloc(1, sizeof(*x));
 	if (!x)
 		return -ENOMEM;
-	p->xsk = x;
+	w->xsk = x;
 	x->area = mmap(NULL, (size_t)XSK_FRAMES * XSK_FRAME_SIZE, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (x->area == MAP_FAILED) {
 		x->area = NULL;
-		live_afxdp_close(p);
+		live_afxdp_close(w);
 		return -ENOMEM;
 	}
 	struct xsk_umem_config uc = {
@@ -88,8 +94,9 @@ int live_afxdp_open(struct bpfrt_live *lv, struct live_port *p, char *err, size_
 	int e = xsk_umem__create(&x->umem, x->area, (uint64_t)XSK_FRAMES * XSK_FRAME_SIZE, &x->fq,
 				 &x->cq, &uc);
 	if (e) {
-		bpfrt_errf(err, n, "%s: cannot create an AF_XDP UMEM: %s", p->name, strerror(-e));
-		live_afxdp_close(p);
+		bpfrt_errf(err, n, "%s: queue %u: cannot create an AF_XDP UMEM: %s", p->name,
+			   w->queue, strerror(-e));
+		live_afxdp_close(w);
 		return e;
 	}
 	struct xsk_socket_config sc = {
@@ -97,26 +104,27 @@ int live_afxdp_open(struct bpfrt_live *lv, struct live_port *p, char *err, size_
 		.tx_size = XSK_RING,
 		.bind_flags = XDP_ZEROCOPY | XDP_USE_NEED_WAKEUP,
 	};
-	e = xsk_socket__create(&x->xsk, p->name, 0, x->umem, &x->rx, NULL, &sc);
+	e = xsk_socket__create(&x->xsk, p->name, w->queue, x->umem, &x->rx, NULL, &sc);
 	if (e) {
 		sc.bind_flags = XDP_COPY | XDP_USE_NEED_WAKEUP;
-		e = xsk_socket__create(&x->xsk, p->name, 0, x->umem, &x->rx, NULL, &sc);
+		e = xsk_socket__create(&x->xsk, p->name, w->queue, x->umem, &x->rx, NULL, &sc);
 	} else {
 		x->zerocopy = true;
 	}
 	if (e) {
-		bpfrt_errf(err, n, "%s: cannot create an AF_XDP socket (libxdp): %s%s", p->name,
-			   strerror(-e), e == -EPERM ? " (needs root or CAP_NET_ADMIN)" :
+		bpfrt_errf(err, n, "%s: queue %u: cannot create an AF_XDP socket (libxdp): %s%s",
+			   p->name, w->queue, strerror(-e),
+			   e == -EPERM ? " (needs root or CAP_NET_ADMIN)" :
 			   e == -EBUSY ? " (another XDP program is attached?)" : "");
 		x->xsk = NULL;
-		live_afxdp_close(p);
+		live_afxdp_close(w);
 		return e;
 	}
 	/* Every frame starts on the fill ring. */
 	uint32_t idx = 0, cnt = XSK_RING;
 	if (xsk_ring_prod__reserve(&x->fq, cnt, &idx) != cnt) {
 		bpfrt_errf(err, n, "%s: cannot fill the AF_XDP fill ring", p->name);
-		live_afxdp_close(p);
+		live_afxdp_close(w);
 		return -ENOMEM;
 	}
 	for (uint32_t i = 0; i < cnt; i++)
@@ -129,7 +137,7 @@ void *live_afxdp_worker(void *arg)
 {
 	struct live_worker *w = arg;
 	struct bpfrt_live *lv = w->lv;
-	struct live_xsk *x = w->port->xsk;
+	struct live_xsk *x = w->xsk;
 	int fd = xsk_socket__fd(x->xsk);
 
 	while (!atomic_load_explicit(&lv->stop, memory_order_relaxed)) {

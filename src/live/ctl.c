@@ -4,9 +4,13 @@
  *
  * Protocol: the client sends one request line; the instance answers with
  * data lines and a final "ok" or "err <errno> <message>" line, then closes.
- *   status                          counters per interface and verdict, pps
+ *   status                          counters per interface, queue and
+ *                                   verdict, pps
  *   info                            DIR/instance.json's contents
- *   replace <prog>\t<object path>   hot swap (maps shared by name and shape)
+ *   replace <prog>\t<object path>[\tno_verify]
+ *                                   hot swap (maps shared by name and shape);
+ *                                   no_verify loads a program the verifier
+ *                                   rejects (it runs checked)
  *   map <name> lookup <key>         value as hex
  *   map <name> update <key> <value> <flags>
  *   map <name> delete <key>
@@ -102,9 +106,17 @@ int live_write_info(struct bpfrt_live *lv)
 		"\"object\": \"%s\", \"program\": \"%s\", \"generation\": %" PRIu64 ", "
 		"\"interfaces\": [", (int)getpid(), mode_str(lv), lv->bridge ? "true" : "false",
 		bpfrt_engine_str(lv->engine), p->path, p->prog_name, p->gen);
-	for (size_t i = 0; i < lv->nports; i++)
-		fprintf(f, "%s{\"name\": \"%s\", \"ifindex\": %u, \"cpu\": %zu}", i ? ", " : "",
-			lv->ports[i].name, lv->ports[i].ifindex, i);
+	for (size_t i = 0; i < lv->nports; i++) {
+		const struct live_port *pt = &lv->ports[i];
+		fprintf(f, "%s{\"name\": \"%s\", \"ifindex\": %u, \"rx_queues\": %u, "
+			"\"queues\": [", i ? ", " : "", pt->name, pt->ifindex, pt->rxq);
+		int k = 0;
+		for (size_t j = 0; j < lv->nworkers; j++)
+			if (lv->workers[j].port == pt)
+				fprintf(f, "%s{\"queue\": %u, \"cpu\": %u}", k++ ? ", " : "",
+					lv->workers[j].queue, lv->workers[j].cpu);
+		fprintf(f, "]}");
+	}
 	fprintf(f, "], \"maps\": [");
 	int k = 0;
 	for (struct bpfrt_map *m = bpfrt_object__next_map(p->obj, NULL); m;
@@ -116,43 +128,78 @@ int live_write_info(struct bpfrt_live *lv)
 	return rename(tmp, path) ? -errno : 0;
 }
 
+/* Counters summed over workers (each worker writes only its own). */
+struct sums {
+	uint64_t rx, rx_bytes, v[BPFRT_LIVE_NR_VERDICTS];
+	uint64_t sent, send_err, redirect_err, faults, kernel_drops;
+};
+
+static void add_counters(struct sums *s, const struct live_counters *c)
+{
+	s->rx += atomic_load(&c->rx);
+	s->rx_bytes += atomic_load(&c->rx_bytes);
+	for (int k = 0; k < BPFRT_LIVE_NR_VERDICTS; k++)
+		s->v[k] += atomic_load(&c->verdict[k]);
+	s->sent += atomic_load(&c->sent);
+	s->send_err += atomic_load(&c->send_err);
+	s->redirect_err += atomic_load(&c->redirect_err);
+	s->faults += atomic_load(&c->faults);
+	s->kernel_drops += atomic_load(&c->kernel_drops);
+}
+
+/* " rx=.. rx_bytes=.. <verdicts> sent=.." appended at line + n. */
+static void put_sums(char *line, size_t size, int n, const struct sums *s)
+{
+	n += snprintf(line + n, size - (size_t)n, " rx=%" PRIu64 " rx_bytes=%" PRIu64, s->rx,
+		      s->rx_bytes);
+	for (int k = 0; k < BPFRT_LIVE_NR_VERDICTS; k++)
+		n += snprintf(line + n, size - (size_t)n, " %s=%" PRIu64, verdict_names[k], s->v[k]);
+	snprintf(line + n, size - (size_t)n, " sent=%" PRIu64 " send_errors=%" PRIu64
+		 " redirect_errors=%" PRIu64 " faults=%" PRIu64 " kernel_drops=%" PRIu64, s->sent,
+		 s->send_err, s->redirect_err, s->faults, s->kernel_drops);
+}
+
+/* instance line; per interface the sums over its workers, then one line
+ * per worker (queue); total. */
 void live_status(struct bpfrt_live *lv, int (*out)(void *, const char *), void *user)
 {
 	char line[PATH_MAX + 1024];
 	struct live_prog *p = atomic_load(&lv->prog);
 	snprintf(line, sizeof(line), "instance pid=%d mode=%s bridge=%s program=%s object=%s "
-		 "generation=%" PRIu64 " verified=%s uptime=%.1fs", (int)getpid(), mode_str(lv),
-		 lv->bridge ? "yes" : "no", p->prog_name, p->path, p->gen,
-		 p->verified ? "yes" : "no", (double)(live_now_ns() - lv->t_start) / 1e9);
+		 "generation=%" PRIu64 " verified=%s workers=%zu uptime=%.1fs", (int)getpid(),
+		 mode_str(lv), lv->bridge ? "yes" : "no", p->prog_name, p->path, p->gen,
+		 p->verified ? "yes" : "no", lv->nworkers,
+		 (double)(live_now_ns() - lv->t_start) / 1e9);
 	out(user, line);
-	uint64_t tot_rx = 0, tot_v[BPFRT_LIVE_NR_VERDICTS] = { 0 };
+	struct sums tot = { 0 };
 	double tot_pps = 0;
 	for (size_t i = 0; i < lv->nports; i++) {
-		struct live_counters *c = &lv->workers[i].c;
-		uint64_t v[BPFRT_LIVE_NR_VERDICTS];
-		int n = snprintf(line, sizeof(line), "iface=%s ifindex=%u cpu=%zu rx=%" PRIu64
-				 " rx_bytes=%" PRIu64 " pps=%.1f", lv->ports[i].name,
-				 lv->ports[i].ifindex, i, atomic_load(&c->rx),
-				 atomic_load(&c->rx_bytes), lv->pps[i]);
-		tot_rx += atomic_load(&c->rx);
-		tot_pps += lv->pps[i];
-		for (int k = 0; k < BPFRT_LIVE_NR_VERDICTS; k++) {
-			v[k] = atomic_load(&c->verdict[k]);
-			tot_v[k] += v[k];
-			n += snprintf(line + n, sizeof(line) - (size_t)n, " %s=%" PRIu64,
-				      verdict_names[k], v[k]);
-		}
-		snprintf(line + n, sizeof(line) - (size_t)n, " sent=%" PRIu64 " send_errors=%"
-			 PRIu64 " redirect_errors=%" PRIu64 " faults=%" PRIu64 " kernel_drops=%"
-			 PRIu64, atomic_load(&c->sent), atomic_load(&c->send_err),
-			 atomic_load(&c->redirect_err), atomic_load(&c->faults),
-			 atomic_load(&c->kernel_drops));
+		const struct live_port *pt = &lv->ports[i];
+		struct sums s = { 0 };
+		for (size_t j = 0; j < lv->nworkers; j++)
+			if (lv->workers[j].port == pt)
+				add_counters(&s, &lv->workers[j].c);
+		int n = snprintf(line, sizeof(line), "iface=%s ifindex=%u queues=%u rx_queues=%u "
+				 "pps=%.1f", pt->name, pt->ifindex, pt->nq, pt->rxq, pt->pps);
+		put_sums(line, sizeof(line), n, &s);
 		out(user, line);
+		for (size_t j = 0; j < lv->nworkers; j++) {
+			const struct live_worker *w = &lv->workers[j];
+			if (w->port != pt)
+				continue;
+			struct sums ws = { 0 };
+			add_counters(&ws, &w->c);
+			n = snprintf(line, sizeof(line), "queue iface=%s queue=%u cpu=%u", pt->name,
+				     w->queue, w->cpu);
+			put_sums(line, sizeof(line), n, &ws);
+			out(user, line);
+		}
+		tot_pps += pt->pps;
 	}
-	int n = snprintf(line, sizeof(line), "total rx=%" PRIu64 " pps=%.1f", tot_rx, tot_pps);
-	for (int k = 0; k < BPFRT_LIVE_NR_VERDICTS; k++)
-		n += snprintf(line + n, sizeof(line) - (size_t)n, " %s=%" PRIu64, verdict_names[k],
-			      tot_v[k]);
+	for (size_t j = 0; j < lv->nworkers; j++)
+		add_counters(&tot, &lv->workers[j].c);
+	int n = snprintf(line, sizeof(line), "total pps=%.1f", tot_pps);
+	put_sums(line, sizeof(line), n, &tot);
 	out(user, line);
 }
 
@@ -443,8 +490,21 @@ void live_ctl_handle(struct bpfrt_live *lv, int conn)
 			goto out;
 		}
 		*tab = '\0';
+		/* Options follow the path after another tab (the CLI
+		 * refuses paths that contain one). */
+		BPFRT_OPTS(bpfrt_live_replace_opts, ro);
+		char *opt = strchr(tab + 1, '\t');
+		if (opt) {
+			*opt++ = '\0';
+			if (strcmp(opt, "no_verify")) {
+				replyf(conn, "err %d unknown replace option '%.40s'", EINVAL, opt);
+				goto out;
+			}
+			ro.no_verify = true;
+		}
 		char err[2048] = "";
-		int r = bpfrt_live__replace(lv, tab + 1, req[8] ? req + 8 : NULL, err, sizeof(err));
+		int r = bpfrt_live__replace(lv, tab + 1, req[8] ? req + 8 : NULL, &ro, err,
+					    sizeof(err));
 		if (r) {
 			/* One line: the loader's message may have several. */
 			for (char *c = err; *c; c++)

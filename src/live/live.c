@@ -1,17 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Live XDP instance: load the program, open the interfaces, run one worker
- * per interface, act on verdicts, swap programs while frames flow.
- *
- * Verdicts (docs/live.md has the honest version of what each one means in
- * user space):
- *  - DROP / ABORTED: the frame goes nowhere (ABORTED is also counted as a
- *    fault when the program faulted);
- *  - PASS: without --bridge nothing (AF_PACKET saw a copy; the kernel's
- *    own copy is already on its way up the stack); with --bridge the frame
- *    is forwarded out of the other attached interface(s);
- *  - TX: out of the interface it came in on;
- *  - REDIRECT: bpf_redirect(ifindex) out of that attached interface.
+ * per RX queue served (frame.c has the per-frame path), swap programs
+ * while frames flow.
  *
  * Hot swap uses a small epoch scheme: workers announce in_batch = 1 before
  * loading the program pointer and count a quiescent point (batches++) after
@@ -46,175 +37,6 @@ uint64_t live_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-#define INC(x) atomic_fetch_add_explicit(&(x), 1, memory_order_relaxed)
-#define ADD(x, n) atomic_fetch_add_explicit(&(x), (n), memory_order_relaxed)
-
-/* ---- per-frame path ------------------------------------------------------ */
-
-static int worker_prepare(struct live_worker *w, const struct live_prog *p)
-{
-	if (w->cur)
-		bpfrt__vm_regions_free(&w->rc);
-	w->cur = NULL;
-	memset(&w->rc, 0, sizeof(w->rc));
-	struct bpfrt_hook *h = &w->hook;
-	memset(h, 0, sizeof(*h));
-	h->type = BPFRT_PROG_TYPE_XDP;
-	h->shadow.xdp.ingress_ifindex = w->port->ifindex;
-	h->shadow.xdp.rx_queue_index = 0;
-	w->rc.ctx_lo = (uintptr_t)&h->shadow;
-	w->rc.ctx_hi = (uintptr_t)&h->shadow + p->prog->ctx_desc->size;
-	w->rc.ctx_desc = p->prog->ctx_desc;
-	w->rc.hook = h;
-	w->rc.cpu = w->cpu;
-	w->rc.args[0] = (uintptr_t)&h->shadow;
-	w->rc.err_buf = w->err;
-	w->rc.err_size = sizeof(w->err);
-	/* An unverified program may loop; a frame must not stall the port. */
-	w->rc.insn_limit = 1000000;
-	int err = bpfrt__vm_prepare(p->prog, &w->rc, w->lv->engine, w->lv->check, w->stack,
-				    sizeof(w->stack));
-	if (!err)
-		w->cur = p;
-	return err;
-}
-
-void live_batch_begin(struct live_worker *w)
-{
-	atomic_store(&w->in_batch, 1);
-	struct live_prog *p = atomic_load(&w->lv->prog);
-	if (p != w->cur && worker_prepare(w, p)) {
-		/* The swapper prepared the same program on its own thread
-		 * before installing it, so this does not happen; if it did,
-		 * frames are dropped as ABORTED rather than run half set up. */
-		pr_warn("live: %s: cannot prepare program: %s\n", w->port->name, w->err);
-	}
-}
-
-static void tx_flush(struct live_worker *w)
-{
-	struct mmsghdr msgs[LIVE_TXQ];
-	struct iovec iov[LIVE_TXQ];
-	bool done[LIVE_TXQ] = { false };
-	for (unsigned i = 0; i < w->txn; i++) {
-		if (done[i])
-			continue;
-		/* One sendmmsg for every queued frame of this port. */
-		struct live_port *p = w->txq[i].port;
-		unsigned n = 0;
-		for (unsigned j = i; j < w->txn; j++) {
-			if (done[j] || w->txq[j].port != p)
-				continue;
-			done[j] = true;
-			iov[n] = (struct iovec){ (void *)w->txq[j].data, w->txq[j].len };
-			memset(&msgs[n], 0, sizeof(msgs[n]));
-			msgs[n].msg_hdr.msg_iov = &iov[n];
-			msgs[n].msg_hdr.msg_iovlen = 1;
-			n++;
-		}
-		unsigned off = 0;
-		while (off < n) {
-			int r = sendmmsg(p->fd, msgs + off, n - off, MSG_DONTWAIT);
-			if (r <= 0) {
-				/* The frame at off failed (full queue, link down):
-				 * count it and go on with the rest. */
-				INC(w->c.send_err);
-				off++;
-				continue;
-			}
-			ADD(w->c.sent, (uint64_t)r);
-			off += (unsigned)r;
-		}
-	}
-	w->txn = 0;
-}
-
-void live_batch_end(struct live_worker *w)
-{
-	tx_flush(w);
-	atomic_fetch_add(&w->batches, 1);
-	atomic_store(&w->in_batch, 0);
-}
-
-void live_send(struct live_worker *w, struct live_port *p, const uint8_t *data, uint32_t len)
-{
-	if (w->txn == LIVE_TXQ)
-		tx_flush(w);
-	w->txq[w->txn++] = (struct live_txq){ p, data, len };
-}
-
-static struct live_port *port_by_ifindex(struct bpfrt_live *lv, uint32_t ifindex)
-{
-	for (size_t i = 0; i < lv->nports; i++)
-		if (lv->ports[i].ifindex == ifindex)
-			return &lv->ports[i];
-	return NULL;
-}
-
-void live_frame(struct live_worker *w, uint8_t *page, uint32_t len)
-{
-	struct bpfrt_live *lv = w->lv;
-	struct live_counters *c = &w->c;
-	INC(c->rx);
-	ADD(c->rx_bytes, len);
-	if (!w->cur || len < 14 || len > LIVE_MAX_DATA) {
-		/* No usable program, or a frame XDP would not see in one
-		 * buffer (bpfrt has no multi-buffer XDP). */
-		INC(c->verdict[BPFRT_LIVE_ABORTED]);
-		return;
-	}
-	struct bpfrt_hook *h = &w->hook;
-	h->buf = page;
-	h->hard_start = page + LIVE_FRAME_SZ;
-	h->hard_end = page + LIVE_PAGE - LIVE_SHINFO;
-	h->meta = h->data = page + LIVE_HEADROOM;
-	h->end = h->data + len;
-	h->redirect = false;
-	h->redirect_map = NULL;
-	bpfrt__hook_sync(&w->rc);
-	int err = bpfrt__vm_run_once(w->cur->prog, &w->rc, w->stack, sizeof(w->stack));
-	uint64_t v = w->rc.retval;
-	if (err || v >= BPFRT_LIVE_NR_VERDICTS) {
-		uint64_t n = atomic_fetch_add_explicit(&c->faults, 1, memory_order_relaxed);
-		if (n < 10 || n % 100000 == 0)
-			pr_warn("live: %s: %s (frame %llu, counted as XDP_ABORTED)\n",
-				w->port->name, err ? w->err : "unknown XDP verdict",
-				(unsigned long long)atomic_load(&c->rx));
-		v = BPFRT_LIVE_ABORTED;
-	}
-	INC(c->verdict[v]);
-	uint32_t out_len = (uint32_t)(h->end - h->data);
-	switch (v) {
-	case BPFRT_LIVE_PASS:
-		if (!lv->bridge)
-			return;
-		/* A bump in the wire: hand the frame on as the stack would
-		 * have received it (with the program's changes). */
-		for (size_t i = 0; i < lv->nports; i++)
-			if (&lv->ports[i] != w->port)
-				live_send(w, &lv->ports[i], h->data, out_len);
-		return;
-	case BPFRT_LIVE_TX:
-		live_send(w, w->port, h->data, out_len);
-		return;
-	case BPFRT_LIVE_REDIRECT: {
-		struct live_port *to = h->redirect_map ? NULL
-						       : port_by_ifindex(lv, h->redirect_ifindex);
-		if (!to) {
-			/* Not one of ours (or a devmap/xskmap target bpfrt
-			 * does not have): the kernel drops such frames and
-			 * counts an xdp_redirect error. */
-			INC(c->redirect_err);
-			return;
-		}
-		live_send(w, to, h->data, out_len);
-		return;
-	}
-	default:
-		return;
-	}
-}
-
 /* ---- programs ------------------------------------------------------------- */
 
 struct reuse_ctx {
@@ -223,10 +45,11 @@ struct reuse_ctx {
 
 /* The sharing rule of hot swap: a map of the new object is the running
  * map with the same name, type, key size, value size, max_entries and
- * flags.  Global data (.data/.bss/.rodata: names with a '.') is never
- * shared: its layout belongs to the code that was compiled with it, and
- * .rodata is frozen.  Prog arrays are not shared either: their slots hold
- * the old object's programs. */
+ * flags (as created: device maps get BPF_F_RDONLY_PROG added).  Global
+ * data (.data/.bss/.rodata: names with a '.') is never shared: its layout
+ * belongs to the code that was compiled with it, and .rodata is frozen.
+ * Prog arrays are not shared either: their slots hold the old object's
+ * programs. */
 static struct bpfrt_map *reuse_map(void *user, enum bpfrt_map_type type, const char *name,
 				   uint32_t ks, uint32_t vs, uint32_t max, uint32_t flags)
 {
@@ -238,7 +61,8 @@ static struct bpfrt_map *reuse_map(void *user, enum bpfrt_map_type type, const c
 	     m = bpfrt_object__next_map(r->old, m))
 		if (!strcmp(bpfrt_map__name(m), name) && bpfrt_map__type(m) == type &&
 		    bpfrt_map__key_size(m) == ks && bpfrt_map__value_size(m) == vs &&
-		    bpfrt_map__max_entries(m) == max && bpfrt_map__flags(m) == flags)
+		    bpfrt_map__max_entries(m) == max &&
+		    bpfrt_map__flags(m) == (flags | bpfrt__map_implied_flags(type)))
 			return bpfrt_map__get(m);
 	return NULL;
 }
@@ -256,8 +80,8 @@ static void prog_free(struct live_prog *p)
 /* Open and load path (reusing old's maps), find prog_name, check it fits
  * the XDP hook and the engine; the prepared program or NULL + message. */
 static struct live_prog *prog_load(struct bpfrt_live *lv, const char *path,
-				   const char *prog_name, struct bpfrt_object *old, char *err,
-				   size_t n, int *errp)
+				   const char *prog_name, bool no_verify,
+				   struct bpfrt_object *old, char *err, size_t n, int *errp)
 {
 	char log[2048] = "";
 	struct live_prog *p = calloc(1, sizeof(*p));
@@ -267,7 +91,11 @@ static struct live_prog *prog_load(struct bpfrt_live *lv, const char *path,
 		return NULL;
 	}
 	snprintf(p->path, sizeof(p->path), "%s", path);
-	BPFRT_OPTS(bpfrt_object_open_opts, oo, .log_buf = log, .log_size = sizeof(log));
+	/* Loads are verifier-strict: a rejected program fails here with the
+	 * verifier's message, unless the user opted out (it then runs
+	 * checked, which the worker's run state handles). */
+	BPFRT_OPTS(bpfrt_object_open_opts, oo, .log_buf = log, .log_size = sizeof(log),
+		   .no_verify = no_verify);
 	p->obj = bpfrt_object__open_file(path, &oo);
 	if (!p->obj) {
 		*errp = -(errno ? errno : EINVAL);
@@ -325,7 +153,7 @@ static struct live_prog *prog_load(struct bpfrt_live *lv, const char *path,
 		}
 		tw->lv = lv;
 		tw->port = &tp;
-		e = worker_prepare(tw, p);
+		e = live_worker_prepare(tw, p);
 		if (e)
 			bpfrt_errf(err, n, "%s: %s", path, tw->err);
 		else
@@ -445,15 +273,133 @@ static void set_err(const struct bpfrt_live_opts *o, int e, const char *fmt, con
 	bpfrt_errf(OPTS_GET(o, err_buf, NULL), OPTS_GET(o, err_size, 0), fmt, a, strerror(e));
 }
 
+/* Interfaces first: a missing one is the likeliest mistake. */
+static int resolve_ports(struct bpfrt_live *lv, const struct bpfrt_live_opts *o)
+{
+	const char *const *ifaces = OPTS_GET(o, ifaces, NULL);
+	for (size_t i = 0; i < lv->nports; i++) {
+		struct live_port *p = &lv->ports[i];
+		if (strlen(ifaces[i]) >= IF_NAMESIZE || !(p->ifindex = if_nametoindex(ifaces[i]))) {
+			set_err(o, ENODEV, "no interface '%s' (%s)", ifaces[i]);
+			return -ENODEV;
+		}
+		snprintf(p->name, sizeof(p->name), "%s", ifaces[i]);
+		for (size_t j = 0; j < i; j++)
+			if (lv->ports[j].ifindex == p->ifindex) {
+				bpfrt_errf(OPTS_GET(o, err_buf, NULL), OPTS_GET(o, err_size, 0),
+					   "interface '%s' given twice", p->name);
+				return -EINVAL;
+			}
+	}
+	return 0;
+}
+
+/*
+ * Queues served per interface: `want` (--queues) for each, which may not
+ * exceed its RX queue count; by default its RX queue count.  In afpacket
+ * mode the default is capped by the online CPUs: the fanout group folds the
+ * other queues onto the sockets there are, so no frame is missed.  Not in
+ * afxdp mode: a queue without an XSK hands its frames to the kernel's stack,
+ * past bpfrt.
+ */
+static int plan_queues(struct bpfrt_live *lv, unsigned want, char *err, size_t n)
+{
+	unsigned cpus = live_online_cpus();
+	if (want > LIVE_MAX_QUEUES) {
+		bpfrt_errf(err, n, "at most %u queues per interface", LIVE_MAX_QUEUES);
+		return -EINVAL;
+	}
+	lv->nworkers = 0;
+	for (size_t i = 0; i < lv->nports; i++) {
+		struct live_port *p = &lv->ports[i];
+		p->rxq = live_rx_queues(p->name);
+		if (want > p->rxq) {
+			bpfrt_errf(err, n, "%s has %u RX queue%s; %u queues asked for", p->name,
+				   p->rxq, p->rxq == 1 ? "" : "s", want);
+			return -EINVAL;
+		}
+		unsigned q = want ? want : p->rxq;
+		if (!want && lv->mode == BPFRT_LIVE_AFPACKET && q > cpus)
+			q = cpus;
+		if (q > LIVE_MAX_QUEUES)
+			q = LIVE_MAX_QUEUES;
+		if (lv->mode == BPFRT_LIVE_AFXDP && q < p->rxq)
+			pr_warn("live: %s: %u of %u RX queues served; frames on the others reach "
+				"the kernel's stack without bpfrt\n", p->name, q, p->rxq);
+		p->nq = q;
+		lv->nworkers += q;
+	}
+	return 0;
+}
+
+/* Each port's sending socket, each worker's socket or XSK. */
+static int open_endpoints(struct bpfrt_live *lv, char *err, size_t n)
+{
+	size_t wi = 0;
+	for (size_t i = 0; i < lv->nports; i++) {
+		struct live_port *pt = &lv->ports[i];
+		int r = live_afpacket_tx_open(pt, err, n), fanout = -1;
+		for (unsigned q = 0; !r && q < pt->nq; q++) {
+			struct live_worker *w = &lv->workers[wi++];
+			r = lv->mode == BPFRT_LIVE_AFXDP ? live_afxdp_open(w, err, n)
+							 : live_afpacket_rx_open(w, &fanout, err, n);
+		}
+		if (r)
+			return r;
+	}
+	if (lv->mode == BPFRT_LIVE_AFPACKET)
+		for (size_t i = 0; i < lv->nworkers; i++)
+			live_afpacket_drain(&lv->workers[i]);
+	return 0;
+}
+
+static int start_workers(struct bpfrt_live *lv, char *err, size_t n)
+{
+	for (size_t i = 0; i < lv->nworkers; i++) {
+		struct live_worker *w = &lv->workers[i];
+		w->pages = aligned_alloc(LIVE_PAGE, (size_t)LIVE_PAGE * LIVE_BATCH);
+		if (!w->pages)
+			return -ENOMEM;
+		memset(w->pages, 0, (size_t)LIVE_PAGE * LIVE_BATCH);
+		void *(*fn)(void *) = lv->mode == BPFRT_LIVE_AFXDP ? live_afxdp_worker
+								   : live_afpacket_worker;
+		int e = pthread_create(&w->th, NULL, fn, w);
+		if (e) {
+			bpfrt_errf(err, n, "cannot start worker: %s", strerror(e));
+			return -e;
+		}
+		w->started = true;
+	}
+	return 0;
+}
+
+static int pin_instance(struct bpfrt_live *lv, const char *dir, struct live_prog *p, char *err,
+			size_t n)
+{
+	if (strlen(dir) + sizeof("/ctl.sock") > sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		bpfrt_errf(err, n, "pin directory path %s is too long for a unix socket", dir);
+		return -ENAMETOOLONG;
+	}
+	int r = make_dir(dir, err, n);
+	if (r)
+		return r;
+	snprintf(lv->dir, sizeof(lv->dir), "%s", dir);
+	r = pin_maps(lv, p, NULL, err, n);
+	if (!r)
+		r = live_ctl_listen(lv, err, n);
+	if (!r)
+		r = live_write_info(lv);
+	return r;
+}
+
 BPFRT_API struct bpfrt_live *bpfrt_live__start(const struct bpfrt_live_opts *o)
 {
 	char *err = OPTS_GET(o, err_buf, NULL);
 	size_t errn = OPTS_GET(o, err_size, 0);
 	size_t nports = OPTS_GET(o, iface_cnt, 0);
-	const char *const *ifaces = OPTS_GET(o, ifaces, NULL);
 	const char *path = OPTS_GET(o, obj_path, NULL);
-	int e = 0;
-	if (!o || !nports || !ifaces || !path) {
+	int r = 0;
+	if (!o || !nports || !OPTS_GET(o, ifaces, NULL) || !path) {
 		bpfrt_errf(err, errn, "need at least one interface and an object");
 		errno = EINVAL;
 		return NULL;
@@ -472,11 +418,8 @@ BPFRT_API struct bpfrt_live *bpfrt_live__start(const struct bpfrt_live_opts *o)
 	pthread_mutex_init(&lv->events_lock, NULL);
 	lv->nports = nports;
 	lv->ports = calloc(nports, sizeof(*lv->ports));
-	lv->workers = calloc(nports, sizeof(*lv->workers));
-	lv->last_rx = calloc(nports, sizeof(*lv->last_rx));
-	lv->pps = calloc(nports, sizeof(*lv->pps));
-	if (!lv->ports || !lv->workers || !lv->last_rx || !lv->pps) {
-		e = ENOMEM;
+	if (!lv->ports) {
+		r = -ENOMEM;
 		goto fail;
 	}
 	for (size_t i = 0; i < nports; i++)
@@ -486,110 +429,61 @@ BPFRT_API struct bpfrt_live *bpfrt_live__start(const struct bpfrt_live_opts *o)
 		 * hand it back to the local stack, so PASS would lose it. */
 		bpfrt_errf(err, errn, "--mode afxdp needs --bridge: frames an XSK receives never "
 			   "reach the local stack, so XDP_PASS could not deliver them");
-		e = EINVAL;
+		r = -EINVAL;
 		goto fail;
 	}
-	/* Interfaces first: a missing one is the likeliest mistake. */
-	for (size_t i = 0; i < nports; i++) {
-		struct live_port *p = &lv->ports[i];
-		if (strlen(ifaces[i]) >= IF_NAMESIZE || !(p->ifindex = if_nametoindex(ifaces[i]))) {
-			set_err(o, ENODEV, "no interface '%s' (%s)", ifaces[i]);
-			e = ENODEV;
-			goto fail;
+	if ((r = resolve_ports(lv, o)) || (r = plan_queues(lv, OPTS_GET(o, queues, 0), err, errn)))
+		goto fail;
+	lv->workers = calloc(lv->nworkers, sizeof(*lv->workers));
+	if (!lv->workers) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0, wi = 0; i < nports; i++)
+		for (unsigned q = 0; q < lv->ports[i].nq; q++, wi++) {
+			struct live_worker *w = &lv->workers[wi];
+			w->lv = lv;
+			w->port = &lv->ports[i];
+			w->queue = q;
+			w->cpu = (unsigned)wi;
+			w->rx_fd = -1;
 		}
-		snprintf(p->name, sizeof(p->name), "%s", ifaces[i]);
-		for (size_t j = 0; j < i; j++)
-			if (lv->ports[j].ifindex == p->ifindex) {
-				bpfrt_errf(err, errn, "interface '%s' given twice", p->name);
-				e = EINVAL;
-				goto fail;
-			}
-	}
 	/* One logical CPU per worker, so per-CPU maps stay race-free. */
-	if (bpfrt_num_cpus() < nports && bpfrt_set_num_cpus((unsigned)nports)) {
+	if (bpfrt_num_cpus() < lv->nworkers && bpfrt_set_num_cpus((unsigned)lv->nworkers)) {
 		bpfrt_errf(err, errn, "cannot give %zu workers a logical CPU each (maps exist "
-			   "already)", nports);
-		e = EBUSY;
+			   "already)", lv->nworkers);
+		r = -EBUSY;
 		goto fail;
 	}
-	int le = 0;
-	struct live_prog *p = prog_load(lv, path, OPTS_GET(o, prog_name, NULL), NULL, err, errn,
-					&le);
-	if (!p) {
-		e = -le;
+	struct live_prog *p = prog_load(lv, path, OPTS_GET(o, prog_name, NULL),
+					OPTS_GET(o, no_verify, false), NULL, err, errn, &r);
+	if (!p)
 		goto fail;
-	}
 	p->gen = 1;
 	atomic_store(&lv->prog, p);
 	atomic_store(&lv->gen, 1);
-	for (size_t i = 0; i < nports; i++) {
-		struct live_port *pt = &lv->ports[i];
-		int r = live_afpacket_open(lv, pt, err, errn);
-		if (!r && lv->mode == BPFRT_LIVE_AFXDP)
-			r = live_afxdp_open(lv, pt, err, errn);
-		if (r) {
-			e = -r;
-			goto fail;
-		}
-	}
 	const char *dir = OPTS_GET(o, pin_dir, NULL);
-	if (dir) {
-		if (strlen(dir) + sizeof("/ctl.sock") > sizeof(((struct sockaddr_un *)0)->sun_path)) {
-			bpfrt_errf(err, errn, "pin directory path %s is too long for a unix socket",
-				   dir);
-			e = ENAMETOOLONG;
-			goto fail;
-		}
-		int r = make_dir(dir, err, errn);
-		if (r) {
-			e = -r;
-			goto fail;
-		}
-		snprintf(lv->dir, sizeof(lv->dir), "%s", dir);
-		r = pin_maps(lv, p, NULL, err, errn);
-		if (!r)
-			r = live_ctl_listen(lv, err, errn);
-		if (!r)
-			r = live_write_info(lv);
-		if (r) {
-			e = -r;
-			goto fail;
-		}
-	}
+	if ((r = open_endpoints(lv, err, errn)) || (dir && (r = pin_instance(lv, dir, p, err,
+									     errn))))
+		goto fail;
 	lv->t_start = lv->t_last = live_now_ns();
-	for (size_t i = 0; i < nports; i++) {
-		struct live_worker *w = &lv->workers[i];
-		w->lv = lv;
-		w->port = &lv->ports[i];
-		w->cpu = (unsigned)i;
-		w->pages = aligned_alloc(LIVE_PAGE, (size_t)LIVE_PAGE * LIVE_BATCH);
-		if (!w->pages) {
-			e = ENOMEM;
-			goto fail;
-		}
-		memset(w->pages, 0, (size_t)LIVE_PAGE * LIVE_BATCH);
-		void *(*fn)(void *) = lv->mode == BPFRT_LIVE_AFXDP ? live_afxdp_worker
-								   : live_afpacket_worker;
-		if ((e = pthread_create(&w->th, NULL, fn, w))) {
-			bpfrt_errf(err, errn, "cannot start worker: %s", strerror(e));
-			goto fail;
-		}
-		w->started = true;
-	}
+	if ((r = start_workers(lv, err, errn)))
+		goto fail;
 	return lv;
 fail:
 	bpfrt_live__stop(lv);
-	errno = e ? e : EINVAL;
+	errno = r ? -r : EINVAL;
 	return NULL;
 }
 
 BPFRT_API int bpfrt_live__replace(struct bpfrt_live *lv, const char *path, const char *prog_name,
-				  char *err, size_t n)
+				  const struct bpfrt_live_replace_opts *opts, char *err, size_t n)
 {
 	pthread_mutex_lock(&lv->swap_lock);
 	struct live_prog *old = atomic_load(&lv->prog);
 	int e = 0;
-	struct live_prog *p = prog_load(lv, path, prog_name, old->obj, err, n, &e);
+	struct live_prog *p = prog_load(lv, path, prog_name, OPTS_GET(opts, no_verify, false),
+					old->obj, err, n, &e);
 	if (!p)
 		goto out;
 	e = pin_maps(lv, p, old->obj, err, n);
@@ -602,7 +496,7 @@ BPFRT_API int bpfrt_live__replace(struct bpfrt_live *lv, const char *path, const
 	atomic_store(&lv->gen, p->gen);
 	/* Quiescence: each worker is out of a batch (it will load the new
 	 * pointer when it starts the next) or finishes the batch it is in. */
-	for (size_t i = 0; i < lv->nports; i++) {
+	for (size_t i = 0; i < lv->nworkers; i++) {
 		struct live_worker *w = &lv->workers[i];
 		if (!w->started)
 			continue;
@@ -626,9 +520,13 @@ static void update_pps(struct bpfrt_live *lv)
 		return;
 	double dt = (double)(now - lv->t_last) / 1e9;
 	for (size_t i = 0; i < lv->nports; i++) {
-		uint64_t rx = atomic_load(&lv->workers[i].c.rx);
-		lv->pps[i] = (double)(rx - lv->last_rx[i]) / dt;
-		lv->last_rx[i] = rx;
+		struct live_port *p = &lv->ports[i];
+		uint64_t rx = 0;
+		for (size_t k = 0; k < lv->nworkers; k++)
+			if (lv->workers[k].port == p)
+				rx += atomic_load(&lv->workers[k].c.rx);
+		p->pps = (double)(rx - p->last_rx) / dt;
+		p->last_rx = rx;
 	}
 	lv->t_last = now;
 }
@@ -657,30 +555,29 @@ BPFRT_API void bpfrt_live__stop(struct bpfrt_live *lv)
 	if (!lv)
 		return;
 	atomic_store(&lv->stop, true);
-	for (size_t i = 0; i < lv->nports; i++)
+	for (size_t i = 0; lv->workers && i < lv->nworkers; i++)
 		if (lv->workers[i].started)
 			pthread_join(lv->workers[i].th, NULL);
 	live_events_stop_all(lv);
 	if (lv->ctl_fd >= 0)
 		close(lv->ctl_fd);
-	for (size_t i = 0; lv->ports && i < lv->nports; i++) {
-		live_afxdp_close(&lv->ports[i]);
-		if (lv->ports[i].fd >= 0)
-			close(lv->ports[i].fd);
-	}
-	for (size_t i = 0; lv->workers && i < lv->nports; i++) {
+	for (size_t i = 0; lv->workers && i < lv->nworkers; i++) {
 		struct live_worker *w = &lv->workers[i];
+		live_afxdp_close(w);
+		if (w->rx_fd >= 0)
+			close(w->rx_fd);
 		if (w->cur)
 			bpfrt__vm_regions_free(&w->rc);
 		free(w->pages);
 	}
+	for (size_t i = 0; lv->ports && i < lv->nports; i++)
+		if (lv->ports[i].fd >= 0)
+			close(lv->ports[i].fd);
 	if (lv->dir[0])
 		rm_dir(lv->dir);
 	prog_free(atomic_load(&lv->prog));
 	free(lv->ports);
 	free(lv->workers);
-	free(lv->last_rx);
-	free(lv->pps);
 	pthread_mutex_destroy(&lv->swap_lock);
 	pthread_mutex_destroy(&lv->events_lock);
 	free(lv);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Live XDP, internal side: the instance, its ports (attached interfaces),
- * workers (one thread and one logical CPU per port), the installed program
- * and the epoch scheme that lets the control thread swap it.
+ * workers (one thread and one logical CPU per RX queue served), the
+ * installed program and the epoch scheme that lets the control thread swap
+ * it.
  */
 #ifndef BPFRT_LIVE_INTERNAL_H
 #define BPFRT_LIVE_INTERNAL_H
@@ -46,17 +47,26 @@ struct live_counters {
 
 struct live_xsk;
 
+/* More workers than this per interface would mostly be idle threads. */
+#define LIVE_MAX_QUEUES 64
+
 struct live_port {
 	char name[IF_NAMESIZE];
 	unsigned ifindex;
-	int fd;			/* AF_PACKET socket: rx (afpacket mode) and tx */
-	struct live_xsk *xsk;	/* afxdp mode */
+	unsigned rxq;		/* RX queues the interface has */
+	unsigned nq;		/* queues served: one worker each */
+	int fd;			/* AF_PACKET socket that sends (never receives) */
+	uint64_t last_rx;	/* for pps */
+	double pps;
 };
 
 struct live_worker {
 	struct bpfrt_live *lv;
 	struct live_port *port;
-	unsigned cpu;
+	unsigned queue;		/* xdp_md.rx_queue_index */
+	unsigned cpu;		/* logical CPU: per-CPU map slot */
+	int rx_fd;		/* afpacket: this queue's socket (fanout member) */
+	struct live_xsk *xsk;	/* afxdp: the XSK bound to this queue */
 	pthread_t th;
 	bool started;
 	/* The epoch scheme: in_batch is 1 while the worker may hold a program
@@ -89,9 +99,9 @@ struct bpfrt_live {
 	bool bridge;
 	enum bpfrt_engine engine;
 	enum bpfrt_check_mode check;
-	size_t nports;
+	size_t nports, nworkers;
 	struct live_port *ports;
-	struct live_worker *workers;
+	struct live_worker *workers;	/* a port's workers are consecutive */
 	struct live_prog *_Atomic prog;
 	_Atomic uint64_t gen;
 	atomic_bool stop;
@@ -99,13 +109,16 @@ struct bpfrt_live {
 	char dir[PATH_MAX];		/* "" when not pinned */
 	int ctl_fd;
 	uint64_t t_start, t_last;
-	uint64_t *last_rx;
-	double *pps;
 	struct live_events *events;
 	pthread_mutex_t events_lock;
 };
 
 uint64_t live_now_ns(void);
+
+/* Set up w's run state (hook, context, engine) for program p; the swapper
+ * calls it on a scratch worker first, so that a program an engine cannot
+ * take is refused before it is installed (frame.c). */
+int live_worker_prepare(struct live_worker *w, const struct live_prog *p);
 
 /* Run the current program on one frame in page (data at LIVE_HEADROOM,
  * len bytes) and act on the verdict (send, forward, drop).  Called by
@@ -117,12 +130,24 @@ void live_batch_end(struct live_worker *w);
  * batch ends; data must stay valid until then. */
 void live_send(struct live_worker *w, struct live_port *p, const uint8_t *data, uint32_t len);
 
-/* Backends. */
-int live_afpacket_open(struct bpfrt_live *lv, struct live_port *p, char *err, size_t n);
+/* Backends.  Every port sends through a packet socket of its own (both
+ * modes); each worker receives from its queue's socket or XSK. */
+int live_afpacket_tx_open(struct live_port *p, char *err, size_t n);
+/* The worker's receiving socket; the workers of a port with several
+ * queues form one PACKET_FANOUT_QM group (frames of RX queue q go to the
+ * socket of worker q % nq).  Frames queued before the group was complete
+ * may be duplicates: live_afpacket_drain discards them before start. */
+int live_afpacket_rx_open(struct live_worker *w, int *fanout_id, char *err, size_t n);
+void live_afpacket_drain(struct live_worker *w);
 void *live_afpacket_worker(void *arg);
-int live_afxdp_open(struct bpfrt_live *lv, struct live_port *p, char *err, size_t n);
-void live_afxdp_close(struct live_port *p);
+int live_afxdp_open(struct live_worker *w, char *err, size_t n);
+void live_afxdp_close(struct live_worker *w);
 void *live_afxdp_worker(void *arg);
+
+/* RX queues of an interface (driver channels, else sysfs; at least 1) and
+ * the number of online CPUs (queues.c). */
+unsigned live_rx_queues(const char *ifname);
+unsigned live_online_cpus(void);
 
 /* Control socket (ctl.c). */
 int live_ctl_listen(struct bpfrt_live *lv, char *err, size_t n);

@@ -211,7 +211,8 @@ void bpfrt__map_defer_release(struct bpfrt_map *m, void *obj, void (*release)(vo
 extern const struct map_ops bpfrt__array_ops, bpfrt__percpu_array_ops,
 	bpfrt__prog_array_ops, bpfrt__array_of_maps_ops, bpfrt__perf_event_array_ops,
 	bpfrt__hash_ops, bpfrt__hash_of_maps_ops, bpfrt__lpm_trie_ops,
-	bpfrt__queue_ops, bpfrt__stack_ops, bpfrt__ringbuf_ops, bpfrt__bloom_ops;
+	bpfrt__queue_ops, bpfrt__stack_ops, bpfrt__ringbuf_ops, bpfrt__bloom_ops,
+	bpfrt__devmap_ops, bpfrt__devmap_hash_ops, bpfrt__xskmap_ops;
 
 /* Common create-time checks shared by families (the kernel's
  * bpf_map_flags_access_ok). */
@@ -291,5 +292,18 @@ long bpfrt__perf_event_output(struct bpfrt_map *m, uint64_t flags, const void *d
 /* Tail calls: the program stored at index (the pointer the VM registered
  * under BPFRT_OBJ_PROG), or NULL. */
 void *bpfrt__map_prog_array_get(struct bpfrt_map *m, uint32_t index);
+
+/* Device maps (devmap, devmap_hash) for the hooks that act on redirects:
+ * the ifindex stored under key (0: none), and every stored ifindex. */
+uint32_t bpfrt__devmap_ifindex(struct bpfrt_map *m, uint32_t key);
+void bpfrt__devmap_for_each(struct bpfrt_map *m, void (*fn)(void *user, uint32_t ifindex),
+			    void *user);
+/* Flags the kernel adds when it creates a map of this type: device maps
+ * are read-only to programs. */
+static inline uint32_t bpfrt__map_implied_flags(enum bpfrt_map_type t)
+{
+	return t == BPFRT_MAP_TYPE_DEVMAP || t == BPFRT_MAP_TYPE_DEVMAP_HASH ?
+		       BPFRT_F_RDONLY_PROG : 0;
+}
 
 #endif /* BPFRT_MAP_INTERNAL_H */

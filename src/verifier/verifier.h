@@ -18,10 +18,16 @@
 #define BPFRT_VAUX_SEEN		(1u << 0)	/* reached by some path */
 #define BPFRT_VAUX_CTX_LOAD	(1u << 1)	/* LDX from the context */
 #define BPFRT_VAUX_CTX_STORE	(1u << 2)	/* ST/STX into the context */
+/* Helper call with a map argument (ARG_CONST_MAP_PTR): on every path that
+ * reaches it the map is maps[map_idx] (the kernel's insn_aux map_ptr).
+ * POISON: different maps (or an inner map of a map-in-map) reach it. */
+#define BPFRT_VAUX_MAP		(1u << 3)
+#define BPFRT_VAUX_MAP_POISON	(1u << 4)
 struct bpfrt_vaux {
 	uint8_t flags;
 	uint8_t ctx_size;	/* access width in bytes */
 	uint16_t ctx_off;	/* offset in the UAPI context struct */
+	uint32_t map_idx;	/* BPFRT_VAUX_MAP: index into the program's maps */
 };
 
 /* Line info accessor: "file.c:42: <source text>" for slot idx, or NULL. */

@@ -344,7 +344,7 @@ fi
 check "verify: corpus program is safe" 0 '^xdp_lb: safe \(xdp' '' \
 	"$BPFRT" verify "$C/xdp_lb.bpf.o"
 check "verify: unimplemented helper rejected with insn and source line" 1 \
-	'rt_bad_helper.bpf.c:[0-9]+:.*bpf_fib_lookup' '' "$BPFRT" verify "$C/rt_bad_helper.bpf.o"
+	'rt_bad_helper.bpf.c:[0-9]+:.*bpf_sk_lookup_tcp' '' "$BPFRT" verify "$C/rt_bad_helper.bpf.o"
 check "verify: stack overflow across calls" 1 'combined stack size of 2 calls' '' \
 	"$BPFRT" verify "$BUILD/verifier/reject_calls.bpf.o"
 check "verify: missing object" 2 '' 'bpfrt' "$BPFRT" verify "$T/does-not-exist.o"

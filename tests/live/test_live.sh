@@ -5,7 +5,10 @@
 #   A (10.77.0.1) a0 ==veth== ma [ M: bpfrt --bridge ] mb ==veth== b0 (10.77.0.2) B
 #
 # bpfrt bridges ma and mb in namespace M, where neither has an address, so
-# the only path from A to B is through bpfrt and XDP_DROP really drops.
+# the only path from A to B is through bpfrt and XDP_DROP really drops.  The
+# same path carries the device-map redirects (bpf_redirect_map), and a
+# second one with 2 RX/TX queues on every veth end (a1 == qa, qb == b1,
+# 10.77.3.0/24) the multi-queue tests.
 # The load balancer runs one-armed on a kernel bridge segment:
 #
 #   C (10.77.1.1) --+                    +-- K (10.77.1.2, backend)
@@ -14,7 +17,7 @@
 #
 # Usage: tests/live/test_live.sh [BUILD_DIR]; ends with
 # "live: N passed, N failed[, N skipped]", non-zero on failure.  Every wait
-# is bounded; the whole run takes well under a minute.
+# is bounded; the whole run takes about a minute.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${1:-${BPFRT_BUILD:-build}}
@@ -168,6 +171,9 @@ if start "$NM" "$PIN" --iface ma --iface mb --bridge "$CORPUS/live_pass.bpf.o" -
 	check "... saying why" grep -q "sched_cls program" <<<"$out"
 	out=$("$BPFRT" prog replace --pin "$PIN" "$CORPUS/xdp_drop_icmp.bpf.o" --prog nosuch 2>&1); rc=$?
 	check "replace with a missing program is refused" test "$rc" = 2
+	out=$("$BPFRT" prog replace --pin "$PIN" "$CORPUS/live_unsafe.bpf.o" 2>&1); rc=$?
+	check "replace with a program the verifier rejects is refused (exit 2)" test "$rc" = 2
+	check "... with the verifier's message" grep -q "invalid access to packet" <<<"$out"
 	check "old program still drops after refusals" ping_none
 
 	# Swap back: pings resume, same process.
@@ -189,6 +195,14 @@ if start "$NM" "$PIN" --iface ma --iface mb --bridge "$CORPUS/live_pass.bpf.o" -
 	check "6 swaps under a 100 pps ping: no loss" grep -q " 0% packet loss" "$TMP/flood"
 	C1=$(map_u "$PIN/pass_count" 00000000)
 	check "pass_count kept across swaps ($C0 -> $C1)" test "${C1:-0}" -ge $((C0 + 300))
+
+	# --no-verify installs the rejected program anyway; it runs checked.
+	check "prog replace --no-verify -> live_unsafe" quiet "$BPFRT" prog replace --pin "$PIN" \
+		"$CORPUS/live_unsafe.bpf.o" --no-verify
+	check "pings pass under the unverified program" ping_ok
+	check "status says verified=no" grep -q "verified=no" <("$BPFRT" xdp status --pin "$PIN")
+	check "its counter rises (the unchecked read ran, checked)" \
+		test "$(map_u "$PIN/unsafe_count" 00000000)" -ge 3
 
 	# Port policy edited live from another process (hash map over the
 	# control socket), drops streamed from the ringbuf.
@@ -247,6 +261,80 @@ check "unprivileged: exit 2, EPERM explained" \
 	bash -c "[ $rc = 2 ] && grep -q 'needs root or CAP_NET_RAW' <<<'$out'"
 out=$("$BPFRT" xdp status --pin "$TMP/nothing" 2>&1); rc=$?
 check "status without an instance fails" test "$rc" != 0
+out=$(inns "$NM" "$BPFRT" xdp attach --iface ma --iface mb --bridge "$CORPUS/live_unsafe.bpf.o" 2>&1); rc=$?
+check "program the verifier rejects: exit 2" test "$rc" = 2
+check "... with the verifier's message" grep -q "invalid access to packet, off=12" <<<"$out"
+PIN4=$TMP/unsafe
+if start "$NM" "$PIN4" --iface ma --iface mb --bridge --no-verify "$CORPUS/live_unsafe.bpf.o"; then
+	ok "attach --no-verify runs the rejected program"
+	check "... pings pass through it" ping_ok
+	check "... status says verified=no" grep -q "verified=no" <("$BPFRT" xdp status --pin "$PIN4")
+	check "... SIGTERM detaches" stop "$LAST"
+else
+	bad "attach --no-verify runs the rejected program"
+fi
+
+echo "=== redirect through device maps"
+# ifindex as a map key/value: 4 bytes, little endian, in hex.
+ifx_hex() { local i; i=$(ip -n "$NM" -o link show dev "$1" | cut -d: -f1)
+	printf '%02x%02x%02x%02x' $((i & 255)) $((i >> 8 & 255)) $((i >> 16 & 255)) $((i >> 24)); }
+MA=$(ifx_hex ma) MB=$(ifx_hex mb)
+# devmap_tests PIN LABEL: the forwarding table of xdp_devmap_fwd, then the
+# hub (broadcast) of xdp_devmap_hub, in a running instance on ma and mb.
+devmap_tests() {
+	local pin=$1 l=$2
+	check "$l: empty forwarding table: frames dropped" ping_none
+	check "$l: fwd[ma] = mb, from another process" \
+		"$BPFRT" map update --pin "$pin/fwd" --key "$MA" --value "$MB"
+	check "$l: fwd[mb] = ma" "$BPFRT" map update --pin "$pin/fwd" --key "$MB" --value "$MA"
+	check "$l: ping A -> B via bpf_redirect_map" wait_for ping_ok
+	check "$l: status counts redirects" test "$(status_field "$pin" redirect)" -ge 6
+	check "$l: ... sent, no redirect errors" \
+		test "$(status_field "$pin" sent)" -ge 6 -a "$(status_field "$pin" redirect_errors)" = 0
+	check "$l: map dump shows the table" grep -q "key=$MA value=$MB" \
+		<("$BPFRT" map dump --pin "$pin/fwd")
+	out=$("$BPFRT" map update --pin "$pin/fwd" --key "$MA" --value 7fffff00 2>&1); rc=$?
+	check "$l: an ifindex that names no interface is refused (EINVAL)" \
+		bash -c "[ $rc != 0 ] && grep -qi 'invalid argument' <<<'$out'"
+	# lo (ifindex 1) exists but is not attached: the redirect fails.
+	"$BPFRT" map update --pin "$pin/fwd" --key "$MA" --value 01000000
+	check "$l: fwd[ma] = lo (not attached): pings stop" ping_none
+	check "$l: ... counted as redirect_errors" test "$(status_field "$pin" redirect_errors)" -ge 3
+	check "$l: map delete fwd[ma]" "$BPFRT" map delete --pin "$pin/fwd" --key "$MA"
+	check "$l: prog replace -> xdp_devmap_hub" quiet "$BPFRT" prog replace --pin "$pin" \
+		"$CORPUS/live_devmap.bpf.o" --prog xdp_devmap_hub
+	check "$l: ports[0] = ma, ports[1] = mb (struct bpf_devmap_val)" bash -c "
+		'$BPFRT' map update --pin '$pin/ports' --key 00000000 --value ${MA}ffffffff &&
+		'$BPFRT' map update --pin '$pin/ports' --key 01000000 --value ${MB}00000000"
+	local r0 s0 e0
+	r0=$(status_field "$pin" redirect) s0=$(status_field "$pin" sent)
+	e0=$(status_field "$pin" redirect_errors)
+	check "$l: ping through the hub (broadcast)" wait_for ping_ok
+	# Each frame goes out of the other port only: one send per redirect.
+	check "$l: ... ingress excluded: one send per frame, no errors" test \
+		$(($(status_field "$pin" sent) - s0)) = $(($(status_field "$pin" redirect) - r0)) -a \
+		"$(status_field "$pin" redirect_errors)" = "$e0"
+	check "$l: lookup gives {ifindex, prog id 0}" grep -q "value=${MA}00000000" \
+		<("$BPFRT" map lookup --pin "$pin/ports" --key 00000000)
+}
+PIN6=$TMP/devmap
+if start "$NM" "$PIN6" --iface ma --iface mb "$CORPUS/live_devmap.bpf.o" --prog xdp_devmap_fwd; then
+	ok "attach xdp_devmap_fwd to ma and mb (afpacket, no bridge)"
+	DM=$LAST
+	devmap_tests "$PIN6" afpacket
+	check "afpacket: SIGTERM detaches" stop "$DM"
+else
+	bad "attach xdp_devmap_fwd to ma and mb"
+fi
+if start "$NM" "$PIN6" --mode afxdp --bridge --iface ma --iface mb "$CORPUS/live_devmap.bpf.o" \
+	--prog xdp_devmap_fwd; then
+	ok "attach xdp_devmap_fwd (afxdp)"
+	DM=$LAST
+	devmap_tests "$PIN6" afxdp
+	check "afxdp: SIGTERM detaches" stop "$DM"
+else
+	bad "attach xdp_devmap_fwd (afxdp)"
+fi
 
 echo "=== load balancer (XDP_TX)"
 for n in $NC $NK $NS $NL; do ip netns add "$n"; done
@@ -326,6 +414,118 @@ if start "$NM" "$PIN3" --mode afxdp --iface ma --iface mb --bridge "$CORPUS/live
 		bash -c "! ip -n $NM link show dev ma | grep -q 'xdp'"
 else
 	bad "attach --mode afxdp --bridge"
+fi
+
+echo "=== several queues"
+# A second pair of segments between the same namespaces, 2 RX and 2 TX
+# queues on every veth end (veth XDP wants at least as many RX queues as
+# the peer has TX queues).  IPv6 off on all four ends, so that after the
+# traffic the counters stand still and can be compared.
+for n in $NA $NB $NM; do
+	inns "$n" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+done
+ip link add a1 numrxqueues 2 numtxqueues 2 netns "$NA" type veth \
+	peer name qa numrxqueues 2 numtxqueues 2 netns "$NM"
+ip link add b1 numrxqueues 2 numtxqueues 2 netns "$NB" type veth \
+	peer name qb numrxqueues 2 numtxqueues 2 netns "$NM"
+ip -n "$NA" addr add 10.77.3.1/24 dev a1
+ip -n "$NB" addr add 10.77.3.2/24 dev b1
+ip -n "$NA" link set dev a1 up
+ip -n "$NB" link set dev b1 up
+ip -n "$NM" link set dev qa up
+ip -n "$NM" link set dev qb up
+qping_ok() { inns "$NA" ping -q -c 3 -i 0.2 -W 1 10.77.3.2 >/dev/null 2>&1; }
+# udp_flows NS DST PORT N GAP: N datagrams from 32 source ports in turn
+# (so the sender's flow hash spreads them over both TX queues, which veth
+# maps to the peer's RX queues), GAP seconds apart.  Without UDP checksums
+# (SO_NO_CHECK): veth leaves a local sender's checksum to be completed by
+# "hardware", and an XSK, unlike a packet socket, does not say so
+# (docs/live.md).
+udp_flows() {
+	inns "$1" python3 -c '
+import socket, sys, time
+ss = []
+for i in range(32):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 41000 + i))
+    s.setsockopt(socket.SOL_SOCKET, 11, 1); ss.append(s)
+for i in range(int(sys.argv[3])):
+    ss[i % 32].sendto(b"f%d" % i, (sys.argv[1], int(sys.argv[2]))); time.sleep(float(sys.argv[4]))' "$2" "$3" "$4" "$5"
+}
+# queue_rx PIN IFACE Q: rx of that worker, from its status line.
+queue_rx() { "$BPFRT" xdp status --pin "$1" 2>/dev/null | awk -v i="iface=$2" -v q="queue=$3" '
+	$1 == "queue" && $2 == i && $3 == q { for (k = 4; k <= NF; k++) { split($k, kv, "=");
+		if (kv[1] == "rx") print kv[2] } }'; }
+# nonzero_cpus PIN/MAP KEY: per-CPU slots of the entry that are not 0.
+nonzero_cpus() { "$BPFRT" map lookup --pin "$1" --key "$2" | tr ' ' '\n' | grep '^cpu' | grep -vc '=0*$'; }
+# counters_agree PIN: every frame ran the program once on one worker, so
+# the shared array (atomic adds), the per-CPU array (plain adds, one slot
+# per worker) and the status total all count the same frames.
+counters_agree() {
+	local q0 q1 pc tot
+	q0=$(map_u "$1/queue_count" 00000000); q1=$(map_u "$1/queue_count" 01000000)
+	pc=$(map_u "$1/cpu_count" 00000000); tot=$(status_field "$1" rx)
+	echo "   queue_count $q0 + $q1, cpu_count $pc, status rx $tot"
+	[ $((q0 + q1)) = "$pc" ] && [ "$pc" = "$tot" ]
+}
+# multiqueue PIN: traffic checks for an instance bridging qa and qb.
+multiqueue() {
+	local pin=$1
+	check "$2: ping A -> B over the 2-queue segments" wait_for qping_ok
+	udp_listen "$NB" 6000 2 "$TMP/mq.udp"
+	udp_flows "$NA" 10.77.3.2 6000 256 0.004
+	wait "$UDP_PID"
+	check "$2: 256 datagrams from 32 flows all arrive ($(wc -l <"$TMP/mq.udp"))" test "$(wc -l <"$TMP/mq.udp")" -eq 256
+	check "$2: program saw rx_queue_index 0 and 1" \
+		test "$(map_u "$pin/queue_count" 00000000)" -gt 0 -a "$(map_u "$pin/queue_count" 01000000)" -gt 0
+	check "$2: both workers of qa received" test "$(queue_rx "$pin" qa 0)" -gt 0 -a "$(queue_rx "$pin" qa 1)" -gt 0
+	sleep 0.3
+	check "$2: counters agree across workers" counters_agree "$pin"
+	check "$2: several per-CPU slots used" test "$(nonzero_cpus "$pin/cpu_count" 00000000)" -ge 2
+}
+PIN5=$TMP/mq
+out=$(inns "$NM" "$BPFRT" xdp attach --iface qa --queues 3 "$CORPUS/live_queues.bpf.o" 2>&1); rc=$?
+check "--queues 3 on a 2-queue interface: exit 2, says why" \
+	bash -c "[ $rc = 2 ] && grep -q 'qa has 2 RX queues; 3 queues asked for' <<<'$out'"
+if start "$NM" "$PIN5" --iface qa --iface qb --bridge "$CORPUS/live_queues.bpf.o"; then
+	cpus=$(getconf _NPROCESSORS_ONLN)
+	want=$(( cpus < 2 ? cpus : 2 ))
+	check "afpacket default: min(RX queues, CPUs) = $want workers per interface" \
+		grep -q "^iface=qa .*queues=$want rx_queues=2" <("$BPFRT" xdp status --pin "$PIN5")
+	check "afpacket default: SIGTERM detaches" stop "$LAST"
+else
+	bad "attach to the 2-queue segments"
+fi
+if start "$NM" "$PIN5" --iface qa --iface qb --bridge --queues 2 "$CORPUS/live_queues.bpf.o"; then
+	MQ=$LAST
+	ok "attach --queues 2 (afpacket, fanout by queue)"
+	check "instance.json lists the queues and their CPUs" \
+		grep -q '"queues": \[{"queue": 0, "cpu": 0}, {"queue": 1, "cpu": 1}\]' "$PIN5/instance.json"
+	multiqueue "$PIN5" afpacket
+	# Swaps while 4 workers run: every worker must reach a quiescent point.
+	udp_listen "$NB" 6000 2.5 "$TMP/mq2.udp"
+	udp_flows "$NA" 10.77.3.2 6000 300 0.005 &
+	FP=$!
+	for _ in 1 2 3 4; do
+		"$BPFRT" prog replace --pin "$PIN5" "$CORPUS/live_queues.bpf.o" >/dev/null
+		sleep 0.25
+	done
+	wait "$FP"
+	wait "$UDP_PID"
+	check "afpacket: 4 swaps under 2x2 workers, no datagram lost" test "$(wc -l <"$TMP/mq2.udp")" -eq 300
+	check "afpacket: SIGTERM detaches" stop "$MQ"
+else
+	bad "attach --queues 2 (afpacket, fanout by queue)"
+fi
+if start "$NM" "$PIN5" --mode afxdp --iface qa --iface qb --bridge "$CORPUS/live_queues.bpf.o"; then
+	MQ=$LAST
+	check "afxdp default: an XSK on each of the 2 queues" \
+		grep -q "^iface=qa .*queues=2 rx_queues=2" <("$BPFRT" xdp status --pin "$PIN5")
+	multiqueue "$PIN5" afxdp
+	check "afxdp: SIGTERM detaches" stop "$MQ"
+	check "afxdp: XDP program removed from qa" \
+		bash -c "! ip -n $NM link show dev qa | grep -q 'xdp'"
+else
+	bad "attach --mode afxdp to the 2-queue segments"
 fi
 
 # Instances that ran under a sanitizer build report there, at exit.

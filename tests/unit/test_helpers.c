@@ -332,22 +332,25 @@ static void test_redirect(void)
 	bpfrt_object__close(obj);
 
 	/*
-	 * bpf_redirect_map takes device and socket maps, which bpfrt cannot
-	 * create yet, so the helper is called directly: an array stands in
-	 * for a devmap's lookup, a map struct of type xskmap for the flag
-	 * check that comes before any lookup.
+	 * bpf_redirect_map on device and socket maps, the helper called
+	 * directly: a devmap_hash and a devmap (ifindex 1, lo, exists in every
+	 * network namespace), a hash for the broadcast flags device maps alone
+	 * take, an xskmap for the flag check that comes before any lookup.
 	 */
-	struct bpfrt_map *arr = bpfrt_map__create(BPFRT_MAP_TYPE_ARRAY, "devs", 4, 4, 4, NULL);
-	struct bpfrt_map *h = bpfrt_map__create(BPFRT_MAP_TYPE_HASH, "devh", 4, 4, 4, NULL);
-	T_CHECK(arr && h, "maps");
-	if (!arr || !h)
+	struct bpfrt_map *arr = bpfrt_map__create(BPFRT_MAP_TYPE_DEVMAP, "devs", 4, 4, 4, NULL);
+	struct bpfrt_map *dh = bpfrt_map__create(BPFRT_MAP_TYPE_DEVMAP_HASH, "devh", 4, 4, 4, NULL);
+	struct bpfrt_map *h = bpfrt_map__create(BPFRT_MAP_TYPE_HASH, "hash", 4, 4, 4, NULL);
+	struct bpfrt_map *xsk = bpfrt_map__create(BPFRT_MAP_TYPE_XSKMAP, "xsks", 4, 4, 4, NULL);
+	T_CHECK(arr && dh && h && xsk, "maps");
+	if (!arr || !dh || !h || !xsk)
 		return;
 	uint32_t k = 2, ifx = 1;
+	bpfrt_map__update_elem(dh, &k, &ifx, 0);
 	bpfrt_map__update_elem(h, &k, &ifx, 0);
 	struct bpfrt_run_ctx rc;
 	memset(&rc, 0, sizeof(rc));
 	rc.prog_type = BPFRT_PROG_TYPE_XDP;
-	uint64_t m = (uintptr_t)h;
+	uint64_t m = (uintptr_t)dh;
 	T_EQ_U64(bpfrt__h_redirect_map(m, 2, 0, 0, 0, &rc), 4, "present key: XDP_REDIRECT");
 	T_EQ_U64(bpfrt__h_redirect_map(m, 3, 0, 0, 0, &rc), 0, "missing key, flags 0: ABORTED");
 	T_EQ_U64(bpfrt__h_redirect_map(m, 3, 1, 0, 0, &rc), 1, "missing key: XDP_DROP from flags");
@@ -355,17 +358,20 @@ static void test_redirect(void)
 	T_EQ_U64(bpfrt__h_redirect_map(m, 3, 3, 0, 0, &rc), 3, "missing key: XDP_TX from flags");
 	T_EQ_U64(bpfrt__h_redirect_map(m, 2, 4, 0, 0, &rc), 0, "unknown flag: XDP_ABORTED");
 	T_EQ_U64(bpfrt__h_redirect_map(m, 2, 1ull << 32, 0, 0, &rc), 0, "high flag: ABORTED");
+	T_EQ_U64(bpfrt__h_redirect_map(m, 3, 8 | 2, 0, 0, &rc), 4, "broadcast: no key needed");
 	T_EQ_U64(bpfrt__h_redirect_map((uintptr_t)arr, 7, 2, 0, 0, &rc), 2,
 		 "index beyond max_entries: flags");
 	/* The broadcast flags only for device maps. */
-	T_EQ_U64(bpfrt__h_redirect_map(m, 3, 8 | 2, 0, 0, &rc), 0, "broadcast on a hash: ABORTED");
-	struct bpfrt_map fake;
-	memset(&fake, 0, sizeof(fake));
-	fake.type = BPFRT_MAP_TYPE_XSKMAP;
-	T_EQ_U64(bpfrt__h_redirect_map((uintptr_t)&fake, 3, 8, 0, 0, &rc), 0,
+	T_EQ_U64(bpfrt__h_redirect_map((uintptr_t)h, 3, 8 | 2, 0, 0, &rc), 0,
+		 "broadcast on a hash: ABORTED");
+	T_EQ_U64(bpfrt__h_redirect_map((uintptr_t)xsk, 3, 8, 0, 0, &rc), 0,
 		 "broadcast on an xskmap: ABORTED");
-	T_EQ_U64(bpfrt__h_redirect_map((uintptr_t)&fake, 3, 16, 0, 0, &rc), 0,
+	T_EQ_U64(bpfrt__h_redirect_map((uintptr_t)xsk, 3, 16, 0, 0, &rc), 0,
 		 "exclude-ingress on an xskmap: ABORTED");
+	T_EQ_U64(bpfrt__h_redirect_map((uintptr_t)xsk, 3, 2, 0, 0, &rc), 2,
+		 "empty xskmap slot: flags");
+	bpfrt_map__put(dh);
+	bpfrt_map__put(xsk);
 	bpfrt_map__put(arr);
 	bpfrt_map__put(h);
 }

@@ -3,13 +3,15 @@
  * Maps: every type through the public API and the program-side API —
  * create validation, flags, full maps, iteration, LRU, LPM, per-CPU slots,
  * queue/stack, bloom filter, ringbuf and perf reader, prog arrays and
- * map-in-map through registry ids, reference counting, and a
- * multithreaded stress with exact totals.
+ * map-in-map through registry ids, device and socket maps, reference
+ * counting, and a multithreaded stress with exact totals.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,7 +72,7 @@ static void test_create(void)
 	T_EQ_U64(create_err(BPFRT_MAP_TYPE_BLOOM_FILTER, 4, 8, 4, 0), -EINVAL, "bloom key");
 	T_EQ_U64(create_err(BPFRT_MAP_TYPE_PROG_ARRAY, 4, 8, 4, 0), -EINVAL, "prog array vs 8");
 	T_EQ_U64(create_err(BPFRT_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 4, 0), -EINVAL, "aom no inner");
-	T_EQ_U64(create_err(BPFRT_MAP_TYPE_DEVMAP, 4, 4, 4, 0), -ENOTSUP, "devmap");
+	T_EQ_U64(create_err((enum bpfrt_map_type)16, 4, 4, 4, 0), -ENOTSUP, "cpumap");
 	T_EQ_U64(create_err((enum bpfrt_map_type)99, 4, 4, 4, 0), -EINVAL, "unknown type");
 	T_EQ_U64(create_err(BPFRT_MAP_TYPE_LRU_HASH, 4, 4, 4, BPFRT_F_NO_PREALLOC), -ENOTSUP,
 		 "lru no_prealloc");
@@ -85,6 +87,150 @@ static void test_create(void)
 	T_CHECK(!strcmp(bpfrt_map_type_str(BPFRT_MAP_TYPE_LRU_PERCPU_HASH), "lru_percpu_hash"),
 		"type str");
 	T_EQ_U64(bpfrt_set_num_cpus(NCPU + 1), -EBUSY, "num_cpus fixed while maps exist");
+	bpfrt_map__put(m);
+}
+
+/* ---- device and socket maps ----------------------------------------------- */
+
+static void collect_ifindex(void *user, uint32_t ifindex)
+{
+	uint32_t *sum = user;
+	*sum += ifindex;
+}
+
+static void test_devmap(void)
+{
+	T_EQ_U64(create_err(BPFRT_MAP_TYPE_DEVMAP, 4, 12, 4, 0), -EINVAL, "devmap value 12");
+	T_EQ_U64(create_err(BPFRT_MAP_TYPE_DEVMAP, 4, 4, 4, BPFRT_F_RDONLY_PROG), -EINVAL,
+		 "devmap rdonly_prog asked for");
+	struct bpfrt_map *m = mk(BPFRT_MAP_TYPE_DEVMAP, 4, 8, 4, 0);
+	if (!m)
+		return;
+	T_EQ_U64(bpfrt_map__flags(m), BPFRT_F_RDONLY_PROG, "read-only to programs");
+	/* ifindex 1 is lo in every network namespace. */
+	struct { uint32_t ifindex; int32_t fd; } v = { 1, -1 }, out;
+	uint32_t k = 2, k9 = 9, next;
+	T_EQ_U64(bpfrt_map__update_elem(m, &k, &v, BPFRT_ANY), 0, "store lo");
+	T_EQ_U64(bpfrt_map__lookup_elem(m, &k, &out), 0, "lookup");
+	T_CHECK(out.ifindex == 1 && out.fd == 0, "lookup gives {ifindex, prog id 0}");
+	T_EQ_U64(bpfrt_map__update_elem(m, &k, &v, BPFRT_NOEXIST), -EEXIST, "noexist: EEXIST");
+	k = 3;
+	T_EQ_U64(bpfrt_map__update_elem(m, &k, &v, BPFRT_EXIST), 0, "exist on an empty slot");
+	T_EQ_U64(bpfrt_map__update_elem(m, &k9, &v, 0), -E2BIG, "update past the end");
+	T_EQ_U64(bpfrt_map__delete_elem(m, &k9), -EINVAL, "delete past the end");
+	T_EQ_U64(bpfrt_map__update_elem(m, &k, &v, 3), -EINVAL, "bad flags");
+	v.fd = 1;
+	T_EQ_U64(bpfrt_map__update_elem(m, &k, &v, 0), -EINVAL, "no devmap programs");
+	v.ifindex = 0x7ffffff0;
+	v.fd = -1;
+	T_EQ_U64(bpfrt_map__update_elem(m, &k, &v, 0), -EINVAL, "no such interface");
+	v.ifindex = 0;
+	T_EQ_U64(bpfrt_map__update_elem(m, &k, &v, 0), 0, "ifindex 0 empties the slot");
+	T_EQ_U64(bpfrt_map__lookup_elem(m, &k, &out), -ENOENT, "emptied");
+	T_EQ_U64(bpfrt_map__delete_elem(m, &k), 0, "delete of an empty slot succeeds");
+	T_EQ_U64(bpfrt_map__get_next_key(m, NULL, &next), 0, "next of NULL");
+	T_EQ_U64(next, 0, "... is 0 (array order)");
+	/* The program side: lookups, no writes; what the live hook asks. */
+	k = 2;
+	uint32_t *pv = bpfrt__map_lookup(m, &k, 0);
+	T_CHECK(pv && *pv == 1, "program lookup points at the ifindex");
+	T_EQ_U64(bpfrt__map_delete(m, &k, 0), -EPERM, "programs cannot delete");
+	T_EQ_U64(bpfrt__map_update(m, &k, &v, 0, 0), -EPERM, "programs cannot update");
+	T_EQ_U64(bpfrt__devmap_ifindex(m, 2), 1, "devmap_ifindex");
+	T_EQ_U64(bpfrt__devmap_ifindex(m, 3), 0, "devmap_ifindex of an empty slot");
+	uint32_t sum = 0;
+	bpfrt__devmap_for_each(m, collect_ifindex, &sum);
+	T_EQ_U64(sum, 1, "for_each sees the one entry");
+	bpfrt_map__put(m);
+}
+
+static void test_devmap_hash(void)
+{
+	struct bpfrt_map *m = mk(BPFRT_MAP_TYPE_DEVMAP_HASH, 4, 4, 4, 0);
+	if (!m)
+		return;
+	uint32_t lo = 1, zero = 0, out, k;
+	k = 1000;
+	T_EQ_U64(bpfrt_map__update_elem(m, &k, &zero, 0), -EINVAL, "ifindex 0: EINVAL");
+	T_EQ_U64(bpfrt_map__update_elem(m, &k, &lo, BPFRT_EXIST), 0, "exist inserts");
+	T_EQ_U64(bpfrt_map__update_elem(m, &k, &lo, BPFRT_NOEXIST), -EEXIST, "noexist");
+	for (k = 1; k <= 3; k++)
+		T_EQ_U64(bpfrt_map__update_elem(m, &k, &lo, 0), 0, "fill");
+	k = 4;
+	T_EQ_U64(bpfrt_map__update_elem(m, &k, &lo, 0), -E2BIG, "full");
+	k = 1000;
+	T_EQ_U64(bpfrt_map__update_elem(m, &k, &lo, 0), 0, "replace when full");
+	T_EQ_U64(bpfrt_map__lookup_elem(m, &k, &out), 0, "lookup");
+	T_EQ_U64(out, 1, "value");
+	/* Every key once by iteration; a missing key restarts it. */
+	uint32_t seen = 0, cur, n = 0;
+	for (int r = bpfrt_map__get_next_key(m, NULL, &cur); !r && n < 10;
+	     r = bpfrt_map__get_next_key(m, &cur, &cur), n++)
+		seen += cur;
+	T_CHECK(n == 4 && seen == 1000 + 1 + 2 + 3, "iteration: %u keys, sum %u", n, seen);
+	k = 77;
+	T_EQ_U64(bpfrt_map__get_next_key(m, &k, &cur), 0, "next of a missing key: the first");
+	T_EQ_U64(bpfrt_map__delete_elem(m, &k), -ENOENT, "delete missing");
+	/* Churn: deleted elements are reused, contents stay exact. */
+	for (int i = 0; i < 1000; i++) {
+		k = 5000 + (uint32_t)i;
+		uint32_t gone = 1 + (uint32_t)i % 3;
+		T_CHECK(!bpfrt_map__delete_elem(m, &gone) && !bpfrt_map__update_elem(m, &k, &lo, 0) &&
+			!bpfrt_map__delete_elem(m, &k) && !bpfrt_map__update_elem(m, &gone, &lo, 0),
+			"churn %d", i);
+	}
+	uint32_t sum = 0;
+	bpfrt__devmap_for_each(m, collect_ifindex, &sum);
+	T_EQ_U64(sum, 4, "four entries after churn");
+	bpfrt_map__put(m);
+}
+
+static void test_xskmap(void)
+{
+	struct bpfrt_map *m = mk(BPFRT_MAP_TYPE_XSKMAP, 4, 4, 4, 0);
+	if (!m)
+		return;
+	T_EQ_U64(bpfrt_map__flags(m), 0, "xskmap flags");
+	uint32_t k = 1, k9 = 9, fd, out;
+	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	fd = (uint32_t)null_fd;
+	T_EQ_U64(bpfrt_map__update_elem(m, &k, &fd, 0), -ENOTSOCK, "a file");
+	fd = (uint32_t)udp;
+	T_EQ_U64(bpfrt_map__update_elem(m, &k, &fd, 0), -EOPNOTSUPP, "a UDP socket");
+	fd = 9999;
+	T_EQ_U64(bpfrt_map__update_elem(m, &k, &fd, 0), -EBADF, "a closed fd");
+	T_EQ_U64(bpfrt_map__update_elem(m, &k9, &fd, 0), -E2BIG, "past the end first");
+	T_EQ_U64(bpfrt_map__lookup_elem(m, &k, &out), -EOPNOTSUPP, "no user-space lookup");
+	T_EQ_U64(bpfrt_map__delete_elem(m, &k), 0, "delete of an empty slot");
+	T_EQ_U64(bpfrt_map__delete_elem(m, &k9), -EINVAL, "delete past the end");
+	int x1 = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+	int x2 = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (x1 < 0 || x2 < 0) {
+		t_skip("no AF_XDP sockets here (%s)", strerror(errno));
+	} else {
+		fd = (uint32_t)x1;
+		T_EQ_U64(bpfrt_map__update_elem(m, &k, &fd, BPFRT_EXIST), -ENOENT, "exist, empty");
+		T_EQ_U64(bpfrt_map__update_elem(m, &k, &fd, 0), 0, "an AF_XDP socket");
+		T_EQ_U64(bpfrt_map__update_elem(m, &k, &fd, BPFRT_NOEXIST), 0,
+			 "the same socket again, even noexist");
+		fd = (uint32_t)x2;
+		T_EQ_U64(bpfrt_map__update_elem(m, &k, &fd, BPFRT_NOEXIST), -EEXIST, "noexist");
+		/* The map holds the socket: closing ours does not empty it. */
+		close(x1);
+		x1 = -1;
+		T_CHECK(bpfrt__map_lookup(m, &k, 0) != NULL, "program lookup finds the socket");
+		T_EQ_U64(bpfrt__map_delete(m, &k, 0), -ENOTSUP, "programs cannot delete");
+		T_EQ_U64(bpfrt_map__update_elem(m, &k, &fd, BPFRT_EXIST), 0, "replace");
+		T_EQ_U64(bpfrt_map__delete_elem(m, &k), 0, "delete");
+		T_CHECK(bpfrt__map_lookup(m, &k, 0) == NULL, "gone");
+	}
+	if (x1 >= 0)
+		close(x1);
+	if (x2 >= 0)
+		close(x2);
+	close(udp);
+	close(null_fd);
 	bpfrt_map__put(m);
 }
 
@@ -969,6 +1115,9 @@ int main(void)
 	test_map_in_map();
 	test_access();
 	test_for_each();
+	test_devmap();
+	test_devmap_hash();
+	test_xskmap();
 	test_stress();
 	bench_hash_lookup(1024);
 	bench_hash_lookup(1 << 16);
