@@ -82,6 +82,18 @@ rc=$?
 echo "exit status $rc"
 [ $rc = 1 ] || failures=$((failures + 1))
 
+section "the verifier refuses an unsafe program before it runs"
+if [ $have_clang = 1 ] && clang -O2 -g -target bpf -c examples/xdp_no_bounds.c \
+	-o "$OUT/xdp_no_bounds.o" 2>/dev/null; then
+	echo "\$ bpfrt verify xdp_no_bounds.o      # examples/xdp_no_bounds.c: bounds check too short"
+	"$BPFRT" verify "$OUT/xdp_no_bounds.o"
+	rc=$?
+	echo "exit status $rc"
+	[ $rc = 1 ] || failures=$((failures + 1))
+else
+	echo "(skipped: needs clang -target bpf)"
+fi
+
 section "unmodified clang objects over a capture: XDP drop-ICMP and an L4 load balancer"
 # The same .o files the kernel loads (tests/corpus), and captures written
 # with libpcap by build/ttools/mkpcap.
