@@ -174,6 +174,19 @@ static inline void e_alu_mem_imm(struct emit *e, int w, int digit, int base, int
 	}
 }
 
+/* lea dst, [base + index * scale] (scale 1, 2, 4, 8; index never rsp). */
+static inline void e_lea_sib(struct emit *e, int w, int dst, int base, int index, int scale)
+{
+	static const uint8_t ss[9] = { 0, 0, 1, 0, 2, 0, 0, 0, 3 };
+	bool disp = (base & 7) == RBP;	/* rbp/r13 base: no mod=00 form */
+	e_rex(e, w, dst, index, base, false);
+	e_byte(e, 0x8d);
+	e_byte(e, (uint8_t)((disp ? 0x40 : 0x00) | (dst & 7) << 3 | 4));
+	e_byte(e, (uint8_t)(ss[scale] << 6 | (index & 7) << 3 | (base & 7)));
+	if (disp)
+		e_byte(e, 0);
+}
+
 static inline void e_push(struct emit *e, int r)
 {
 	e_rex(e, 0, 0, 0, r, false);

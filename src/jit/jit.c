@@ -14,8 +14,11 @@
 #include <sys/random.h>
 
 #include "core/common.h"
+#include "helpers/hl.h"
 #include "jit.h"
 #include "vm/vm_ops.h"
+
+HELPER(tail_call);
 
 /* Passes before giving up on convergence (in practice 2-4 are needed:
  * code only shrinks from one pass to the next). */
@@ -100,6 +103,47 @@ static void analyze_blocks(const struct bpfrt_prog *prog, uint8_t *leader, uint3
 	}
 }
 
+/* If-conversion policy (jit.h): -1 until first asked, then from
+ * BPFRT_JIT_IFC (default JIT_IFC_MOVES). */
+static _Atomic int jit_ifc = -1;
+
+static int ifc_mode(void)
+{
+	int m = atomic_load(&jit_ifc);
+	if (m < 0) {
+		const char *s = getenv("BPFRT_JIT_IFC");
+		int want = s && *s >= '0' && *s <= '2' && !s[1] ? *s - '0' : JIT_IFC_MOVES;
+		atomic_compare_exchange_strong(&jit_ifc, &m, want);
+		m = atomic_load(&jit_ifc);
+	}
+	return m;
+}
+
+int bpfrt__jit_set_ifc(int mode)
+{
+	int was = ifc_mode();
+	atomic_store(&jit_ifc, mode);
+	return was;
+}
+
+/* Slots control can reach other than by falling through: jump and call
+ * targets, function starts (callbacks). */
+static void mark_targets(const struct bpfrt_prog *prog, const struct vm_insn *code,
+			 uint8_t *target)
+{
+	for (size_t i = 0; i < prog->cnt; i++) {
+		if (prog->func_start && (prog->func_start[i / 8] & (1u << (i % 8))))
+			target[i] = 1;
+		if (code[i].op == BPFRT_OP__COUNT)
+			continue;
+		int fmt = bpfrt_isa_rows[code[i].op].fmt;
+		int64_t t = (int64_t)i + code[i].off;
+		if ((fmt == ISA_F_JA || fmt == ISA_F_JA32 || fmt == ISA_F_JMP_K || fmt == ISA_F_JMP_X ||
+		     code[i].op == BPFRT_OP_CALL_LOCAL) && t >= 0 && (size_t)t < prog->cnt)
+			target[t] = 1;
+	}
+}
+
 int bpfrt__jit_compile(const struct bpfrt_prog *prog, bool checked, bool blind,
 		       struct bpfrt_jit_image **out, char *err, size_t err_size)
 {
@@ -116,10 +160,27 @@ int bpfrt__jit_compile(const struct bpfrt_prog *prog, bool checked, bool blind,
 		.blind = blind, .key = blind ? random_key() : 0,
 	};
 	int ret = -ENOMEM;
-	uint8_t *leader = NULL;
-	uint32_t *blen = NULL, *left = NULL, *slow = NULL, *slow_cur = NULL;
+	uint8_t *leader = NULL, *target = NULL;
+	uint32_t *blen = NULL, *left = NULL, *slow = NULL, *slow_cur = NULL, *ifc = NULL;
 	if (!off || !cur || !img)
 		goto fail;
+	if (!checked && !blind) {
+		target = calloc(cnt, 1);
+		ifc = calloc(cnt, sizeof(*ifc));
+		if (!target || !ifc)
+			goto fail;
+		mark_targets(prog, j.code, target);
+		j.ifc_mode = ifc_mode();
+		for (size_t i = 0; i < cnt && j.ifc_mode != JIT_IFC_OFF; i++) {
+			size_t end = bpfrt__jit_ifc_plan(&j, i, target);
+			if (end) {
+				ifc[i] = (uint32_t)end;
+				i = end - 1;
+			}
+		}
+		j.ifc = ifc;
+		j.target = target;
+	}
 	if (checked) {
 		leader = calloc(cnt, 1);
 		blen = calloc(cnt, sizeof(*blen));
@@ -138,6 +199,8 @@ int bpfrt__jit_compile(const struct bpfrt_prog *prog, bool checked, bool blind,
 	bool stable = false;
 	for (int pass = 0; pass < JIT_MAX_PASSES && !stable; pass++) {
 		j.e.len = 0;
+		j.skip_to = 0;
+		j.flags_slot = SIZE_MAX;
 		j.off = off;
 		j.cur = cur;
 		j.first = pass == 0;
@@ -199,9 +262,13 @@ int bpfrt__jit_compile(const struct bpfrt_prog *prog, bool checked, bool blind,
 	free(blen);
 	free(slow);
 	free(slow_cur);
+	free(target);
+	free(ifc);
 	*out = img;
 	return 0;
 fail:
+	free(target);
+	free(ifc);
 	free(leader);
 	free(blen);
 	free(left);
@@ -228,11 +295,21 @@ typedef int (*jit_entry_fn)(struct jit_state *st, const void *target);
 
 int bpfrt__jit_exec_image(struct bpfrt_run_ctx *rc, const struct bpfrt_jit_image *img)
 {
-	struct jit_state st = { .rc = rc, .left = img->left };
+	/* Field by field: a zeroing initializer of the whole struct becomes
+	 * `rep stos`, whose start-up costs more than a short program run. */
+	struct jit_state st;
 	const struct bpfrt_prog *prog = rc->prog;
 	size_t slot = rc->entry_pc ? (size_t)(rc->entry_pc - bpfrt__vm_code(prog, img->checked)) : 0;
 
+	st.rc = rc;
+	st.saved_rsp = st.rem = st.limit = st.scratch = st.sink = 0;
+	st.err = 0;
+	st.left = img->left;
+	st.sink_p = &st.sink;
+	st.regs[0] = 0;
 	memcpy(&st.regs[1], rc->args, sizeof(rc->args));
+	for (int r = 6; r <= 9; r++)
+		st.regs[r] = 0;
 	st.regs[10] = rc->entry_r10;
 	if (img->checked) {
 		st.limit = rc->insn_limit;
@@ -436,6 +513,29 @@ uint64_t bpfrt__jit_callx(struct jit_state *st, uint64_t id, uint64_t unused, ui
 		return 0;
 	}
 	return (uint64_t)(uintptr_t)&rc->prog->helpers[h];
+}
+
+uint64_t bpfrt__jit_tail_call(struct jit_state *st, uint64_t ctx, uint64_t map, uint64_t index,
+			      uint64_t idx, uint64_t r10)
+{
+	struct bpfrt_run_ctx *rc = st->rc;
+	/* What helper_call() publishes, for the helper's fault messages. */
+	rc->stack_lo = r10 - BPFRT_STACK_SIZE;
+	rc->depth = (unsigned)((rc->stack_hi - r10) / BPFRT_STACK_SIZE);
+	rc->call_idx = idx;
+	st->scratch = bpfrt__h_tail_call(ctx, map, index, 0, 0, rc);
+	if (rc->pending != 1)
+		return 0;
+	char msg[128];
+	const struct bpfrt_jit_image *img = bpfrt__jit_get(rc->tail_prog, false, msg, sizeof(msg));
+	if (!img) {
+		bpfrt_errf(rc->err_buf, rc->err_size, "tail call: %s", msg);
+		rc->pending = -ENOMEM;
+		return 0;
+	}
+	rc->pending = 0;
+	rc->prog = rc->tail_prog;
+	return (uint64_t)(uintptr_t)(img->code + img->body);
 }
 
 int bpfrt__jit_fail(struct jit_state *st, int kind, uint64_t idx)

@@ -14,7 +14,8 @@
 #include "vm/vm.h"
 
 /*
- * State of one invocation of an image, on the C stack of bpfrt__jit_exec;
+ * State of one invocation of an image, on the C stack of bpfrt__jit_exec
+ * (set up field by field there: keep it in sync when adding one);
  * the generated code keeps its address in r12 for the whole run (r12 is
  * callee-saved, so helpers and C stubs preserve it).  Offsets are used by
  * the generated code: keep x86.c's JS_* in sync (static asserts there).
@@ -30,6 +31,10 @@ struct jit_state {
 	/* checked: per slot, counted instructions after it in its basic
 	 * block (already charged at the block's entry) */
 	const uint32_t *left;
+	/* unchecked: where an if-converted store goes when its block does
+	 * not run (sink_p = &sink) */
+	uint64_t *sink_p;
+	uint64_t sink;
 };
 
 /* Flag on the slot index the checked code passes to bpfrt__jit_access from
@@ -83,6 +88,16 @@ void bpfrt__jit_emit_stubs(struct jit *j);
 void bpfrt__jit_emit_insn(struct jit *j, size_t idx);
 /* The per-instruction copy of the block [b, end) (checked images). */
 void bpfrt__jit_emit_slow(struct jit *j, size_t b, size_t end);
+/* If-conversion of unchecked images (x86.c, "if-conversion"): off; blocks
+ * of register moves and stores (the default: a select or a swap); or also
+ * blocks with arithmetic, which lengthens dependency chains the branch
+ * predictor would have cut (collatz's 3n + 1 runs 1.2x slower converted).
+ * BPFRT_JIT_IFC=0/1/2 in the environment; tests set it. */
+enum { JIT_IFC_OFF, JIT_IFC_MOVES, JIT_IFC_ALL };
+int bpfrt__jit_set_ifc(int mode);	/* returns the previous mode */
+/* The end of the if-converted region starting at the conditional jump in
+ * slot i, or 0.  target marks slots other code jumps or calls into. */
+size_t bpfrt__jit_ifc_plan(const struct jit *j, size_t i, const uint8_t *target);
 
 /* mem.c: W^X executable memory. */
 void *bpfrt__jit_mem_alloc(const uint8_t *code, size_t len, size_t *map_len);
@@ -95,6 +110,12 @@ uint64_t bpfrt__jit_ld_pkt(struct jit_state *st, uint64_t off, uint64_t size, ui
 			   uint64_t r10);
 uint64_t bpfrt__jit_callx(struct jit_state *st, uint64_t id, uint64_t unused, uint64_t idx,
 			  uint64_t r10);
+/* bpf_tail_call in an unchecked image: the helper's decisions, then the
+ * target's unchecked image (compiled on first use).  Returns the address
+ * of the target's first slot, or 0 to fall through with r0 = st->scratch
+ * (rc->pending < 0: the run stops). */
+uint64_t bpfrt__jit_tail_call(struct jit_state *st, uint64_t ctx, uint64_t map, uint64_t index,
+			      uint64_t idx, uint64_t r10);
 int bpfrt__jit_fail(struct jit_state *st, int kind, uint64_t idx);
 
 enum { JIT_FAIL_LIMIT = 1, JIT_FAIL_DEPTH = 2 };
@@ -126,6 +147,18 @@ struct jit {
 	const uint32_t *slow;
 	uint32_t *slow_cur;
 	bool in_slow;		/* emitting a slow copy */
+	/* Unchecked, unblinded images: slots reached other than by falling
+	 * through (jump and call targets, function starts), for translations
+	 * that span slots; NULL: one slot at a time. */
+	const uint8_t *target;
+	/* If-converted regions: ifc[i] = end of the region at slot i (0:
+	 * none); slots before skip_to were translated with an earlier one. */
+	const uint32_t *ifc;
+	int ifc_mode;
+	size_t skip_to;
+	/* The slot whose and/or/xor is the last flag-setting instruction
+	 * emitted (SIZE_MAX: none), and that of the slot before this one. */
+	size_t flags_slot, prev_flags;
 	/* Stub labels (fixed offsets at the start of the image). */
 	uint32_t l_done, l_out, l_done0, l_err, l_pend, l_fail;
 };

@@ -27,9 +27,16 @@
  * after a call; every call out realigns it.
  */
 #include <stddef.h>
+#include <string.h>
 
+#include "helpers/hl.h"
 #include "jit.h"
+#include "verifier/verifier.h"
 #include "vm/vm_ops.h"
+
+/* Helpers the unchecked translation handles itself. */
+HELPER(tail_call);
+HELPER(map_lookup_elem);
 
 /* Offsets into struct jit_state used by the generated code. */
 enum {
@@ -40,6 +47,7 @@ enum {
 	JS_ERR = offsetof(struct jit_state, err),
 	JS_SCRATCH = offsetof(struct jit_state, scratch),
 	JS_REGS = offsetof(struct jit_state, regs),
+	JS_SINK = offsetof(struct jit_state, sink_p),
 };
 _Static_assert(offsetof(struct jit_state, regs) < 128, "state fields need disp8");
 
@@ -58,6 +66,12 @@ static void jit_missing_translation(void)
 #endif
 
 #define JIT_INLINE static inline __attribute__((always_inline))
+
+/* A plan the emitter cannot follow (a bug): fail the compile. */
+static void jit_missing_translation_rt(struct emit *e)
+{
+	e->err = -22;	/* EINVAL: "internal encoding error" */
+}
 
 /* ---- jumps ------------------------------------------------------------ */
 
@@ -295,7 +309,20 @@ static void alu_k(struct jit *j, int w, enum alu_kind k, int d, int64_t imm)
 	case A_AND: e_alu_imm(e, w, 4, d, (int32_t)imm); break;	/* and d, imm */
 	case A_XOR: e_alu_imm(e, w, 6, d, (int32_t)imm); break;	/* xor d, imm */
 	case A_MUL:
-		if (fits8(imm)) {
+		/* Strength reduction: 3/5/9 by lea, powers of two by shl
+		 * (1-cycle operations instead of a 3-cycle imul), the same low
+		 * bits and the same zero-extension of 32-bit results. */
+		if (imm == 3 || imm == 5 || imm == 9) {
+			e_lea_sib(e, w, d, d, d, (int)imm - 1);	/* lea d, [d + d * (imm - 1)] */
+		} else if (imm > 0 && imm <= (1 << 30) && !(imm & (imm - 1))) {
+			int n = __builtin_ctzll((uint64_t)imm);
+			if (n) {
+				e_grp(e, 0xc1, w, 4, d);	/* shl d, n */
+				e_byte(e, (uint8_t)n);
+			} else if (!w) {
+				e_mov_rr(e, 0, d, d);		/* mov d32, d32 */
+			}
+		} else if (fits8(imm)) {
 			e_rr(e, 0x6b, w, d, d);			/* imul d, d, simm8 */
 			e_byte(e, (uint8_t)imm);
 		} else {
@@ -323,11 +350,42 @@ static void alu_k(struct jit *j, int w, enum alu_kind k, int d, int64_t imm)
 	}
 }
 
+/* The next slot, when a translation may take it together with slot idx:
+ * it exists and nothing jumps to it (unchecked, unblinded images). */
+static const struct vm_insn *fuse_next(const struct jit *j, size_t idx)
+{
+	if (!j->target || idx + 1 >= j->cnt || j->target[idx + 1] ||
+	    j->code[idx + 1].op == BPFRT_OP__COUNT)
+		return NULL;
+	return &j->code[idx + 1];
+}
+
+/* and/or/xor leave the flags of `test d, d` on their result. */
+static void note_flags(struct jit *j, size_t idx, enum alu_kind k)
+{
+	if (j->target && (k == A_AND || k == A_OR || k == A_XOR))
+		j->flags_slot = idx;
+}
+
 JIT_INLINE void t_ISA_F_ALU_K(struct jit *j, const struct vm_insn *in, size_t idx,
 			      unsigned code, int mv)
 {
 	enum alu_kind k = alu_kind(code, mv);
-	alu_k(j, BPFRT_CLASS(code) == BPFRT_ALU64, k, R[in->dst], (int64_t)in->imm);
+	int w = BPFRT_CLASS(code) == BPFRT_ALU64, d = R[in->dst];
+	/* r <<= 32; r >>= 32 (clang's zero extension) is mov r32, r32, and
+	 * r <<= 32; r s>>= 32 is movsxd r, r32. */
+	const struct vm_insn *nx = k == A_LSH && w && (in->imm & 63) == 32 ? fuse_next(j, idx) : NULL;
+	if (nx && nx->dst == in->dst && (nx->imm & 63) == 32 &&
+	    (nx->op == BPFRT_OP_RSH64_K || nx->op == BPFRT_OP_ARSH64_K)) {
+		if (nx->op == BPFRT_OP_RSH64_K)
+			e_mov_rr(&j->e, 0, d, d);			/* mov d32, d32 */
+		else
+			e_rr(&j->e, 0x63, 1, d, d);			/* movsxd d, d32 */
+		j->skip_to = idx + 2;
+		return;
+	}
+	alu_k(j, w, k, d, (int64_t)in->imm);
+	note_flags(j, idx, k);
 }
 
 JIT_INLINE void t_ISA_F_ALU_X(struct jit *j, const struct vm_insn *in, size_t idx,
@@ -335,6 +393,7 @@ JIT_INLINE void t_ISA_F_ALU_X(struct jit *j, const struct vm_insn *in, size_t id
 {
 	enum alu_kind k = alu_kind(code, mv);
 	alu_x(&j->e, BPFRT_CLASS(code) == BPFRT_ALU64, k, R[in->dst], R[in->src]);
+	note_flags(j, idx, k);
 }
 
 JIT_INLINE void t_ISA_F_NEG(struct jit *j, const struct vm_insn *in, size_t idx,
@@ -552,6 +611,24 @@ static void store_reg(struct emit *e, unsigned code, int base, int32_t off, int 
 	}
 }
 
+static void store_imm(struct emit *e, unsigned code, int base, int32_t off, int32_t imm)
+{
+	switch (BPFRT_SIZE(code)) {
+	case BPFRT_B:
+		e_mem(e, 0xc6, 0, 0, base, off, false, false, false);	/* mov byte [base+off], imm8 */
+		e_byte(e, (uint8_t)imm);
+		break;
+	case BPFRT_H:
+		e_mem(e, 0xc7, 0, 0, base, off, true, false, false);	/* mov word [base+off], imm16 */
+		e_u16(e, (uint16_t)imm);
+		break;
+	default:						/* mov (d/q)word [base+off], imm32 */
+		e_mem(e, 0xc7, BPFRT_SIZE(code) == BPFRT_DW, 0, base, off, false, false, false);
+		e_u32(e, (uint32_t)imm);
+		break;
+	}
+}
+
 JIT_INLINE void t_ISA_F_ST(struct jit *j, const struct vm_insn *in, size_t idx,
 			   unsigned code, int mv)
 {
@@ -585,20 +662,7 @@ JIT_INLINE void t_ISA_F_ST(struct jit *j, const struct vm_insn *in, size_t idx,
 		store_reg(e, code, d, in->off, R11);
 		return;
 	}
-	switch (BPFRT_SIZE(code)) {
-	case BPFRT_B:
-		e_mem(e, 0xc6, 0, 0, d, in->off, false, false, false);	/* mov byte [d+off], imm8 */
-		e_byte(e, (uint8_t)in->imm);
-		break;
-	case BPFRT_H:
-		e_mem(e, 0xc7, 0, 0, d, in->off, true, false, false);	/* mov word [d+off], imm16 */
-		e_u16(e, (uint16_t)in->imm);
-		break;
-	default:						/* mov (d/q)word [d+off], imm32 */
-		e_mem(e, 0xc7, BPFRT_SIZE(code) == BPFRT_DW, 0, d, in->off, false, false, false);
-		e_u32(e, (uint32_t)in->imm);
-		break;
-	}
+	store_imm(e, code, d, in->off, (int32_t)in->imm);
 }
 
 JIT_INLINE void t_ISA_F_STX(struct jit *j, const struct vm_insn *in, size_t idx,
@@ -715,19 +779,19 @@ JIT_INLINE void t_ISA_F_JA32(struct jit *j, const struct vm_insn *in, size_t idx
 	t_ISA_F_JA(j, in, idx, code, mv);
 }
 
-JIT_INLINE void t_ISA_F_JMP_K(struct jit *j, const struct vm_insn *in, size_t idx,
-			      unsigned code, int mv)
+/* Flags for a conditional jump (K or X form): cmp, or test for jset and
+ * for a compare with 0. */
+static void jmp_flags(struct jit *j, const struct vm_insn *in, bool k, bool jset, int w)
 {
 	struct emit *e = &j->e;
-	int cc = jmp_cc(code), w = BPFRT_CLASS(code) == BPFRT_JMP, d = R[in->dst];
+	int d = R[in->dst];
 	int32_t imm = (int32_t)in->imm;
-	if (j->blind) {
+	if (!k)
+		e_rr(e, jset ? 0x85 : 0x39, w, R[in->src], d);	/* test/cmp d, s */
+	else if (j->blind) {
 		blind_imm(j, (int64_t)in->imm);
-		if (BPFRT_OP(code) == BPFRT_JSET)
-			e_rr(e, 0x85, w, R11, d);		/* test d, r11 */
-		else
-			e_rr(e, 0x39, w, R11, d);		/* cmp d, r11 */
-	} else if (BPFRT_OP(code) == BPFRT_JSET) {
+		e_rr(e, jset ? 0x85 : 0x39, w, R11, d);		/* test/cmp d, r11 */
+	} else if (jset) {
 		e_grp(e, 0xf7, w, 0, d);			/* test d, imm32 */
 		e_u32(e, (uint32_t)imm);
 	} else if (imm == 0) {
@@ -735,22 +799,326 @@ JIT_INLINE void t_ISA_F_JMP_K(struct jit *j, const struct vm_insn *in, size_t id
 	} else {
 		e_alu_imm(e, w, 7, d, imm);			/* cmp d, imm */
 	}
+}
+
+/*
+ * The jump itself, after the flags.  `if (c) goto +1; goto T` (a loop's
+ * exit test followed by the jump back, or the reverse) becomes one
+ * `j<!c> T` when nothing jumps to the goto.
+ */
+static void jmp_cond(struct jit *j, int cc, size_t idx, const struct vm_insn *in)
+{
+	const struct vm_insn *nx = in->off == 2 ? fuse_next(j, idx) : NULL;
+	if (nx && (nx->op == BPFRT_OP_JA || nx->op == BPFRT_OP_JA32)) {
+		jmp_slot(j, cc ^ 1, idx + 1, (size_t)((int64_t)idx + 1 + nx->off));
+		j->skip_to = idx + 2;
+		return;
+	}
 	jmp_slot(j, cc, idx, (size_t)((int64_t)idx + in->off));
+}
+
+JIT_INLINE void t_ISA_F_JMP_K(struct jit *j, const struct vm_insn *in, size_t idx,
+			      unsigned code, int mv)
+{
+	int cc = jmp_cc(code), w = BPFRT_CLASS(code) == BPFRT_JMP;
+	/* if (r == 0) right after r &= x (or |, ^) on the same register and
+	 * width: the flags are already those of test r, r. */
+	const struct vm_insn *pv = idx ? &j->code[idx - 1] : NULL;
+	if (!(idx && in->imm == 0 && BPFRT_OP(code) != BPFRT_JSET && j->prev_flags == idx - 1 &&
+	      pv->dst == in->dst && (BPFRT_CLASS(bpfrt_isa_rows[pv->op].code) == BPFRT_ALU64) == w))
+		jmp_flags(j, in, true, BPFRT_OP(code) == BPFRT_JSET, w);
+	jmp_cond(j, cc, idx, in);
 }
 
 JIT_INLINE void t_ISA_F_JMP_X(struct jit *j, const struct vm_insn *in, size_t idx,
 			      unsigned code, int mv)
 {
+	int cc = jmp_cc(code);
+	jmp_flags(j, in, false, BPFRT_OP(code) == BPFRT_JSET, BPFRT_CLASS(code) == BPFRT_JMP);
+	jmp_cond(j, cc, idx, in);
+}
+
+/* ---- if-conversion ------------------------------------------------------ */
+
+/*
+ * A conditional jump over a short block B of register ALU operations and
+ * stores that nothing else jumps into -
+ *     if (cond) goto L; B; L:            or     if (cond) goto L; B; goto L;
+ * - becomes straight-line code (unchecked images): B is evaluated on the
+ * scratch registers r9-r11 (each eBPF register B writes gets one), the
+ * condition is tested, and then, without touching the flags, B's stores
+ * go to their address or, when B does not run, to a sink in the run's
+ * state (lea, cmov, mov: memory is written exactly when B runs), and its
+ * registers take the new values by cmov: no branch to mispredict, at the
+ * price of doing B always and of a dependency on the condition.  Which
+ * blocks are worth it is a policy (JIT_IFC_* in jit.h: by default only
+ * register moves and stores).  Loads, division, shifts by a register and
+ * calls are never in B.
+ */
+#define IFC_MAX 6	/* instructions in B */
+
+static int ifc_cc(unsigned code)
+{
+	switch (BPFRT_OP(code)) {
+	case BPFRT_JEQ: return CC_E;
+	case BPFRT_JNE: return CC_NE;
+	case BPFRT_JSET: return CC_NE;
+	case BPFRT_JGT: return CC_A;
+	case BPFRT_JGE: return CC_AE;
+	case BPFRT_JLT: return CC_B;
+	case BPFRT_JLE: return CC_BE;
+	case BPFRT_JSGT: return CC_G;
+	case BPFRT_JSGE: return CC_GE;
+	case BPFRT_JSLT: return CC_L;
+	case BPFRT_JSLE: return CC_LE;
+	default: return -1;
+	}
+}
+
+/* The ALU operations B may hold (NEG aside), as alu_x/alu_k kinds. */
+static bool ifc_alu(const struct isa_row *r, enum alu_kind *k)
+{
+	if (r->fmt != ISA_F_ALU_K && r->fmt != ISA_F_ALU_X)
+		return false;
+	bool x = r->fmt == ISA_F_ALU_X;
+	switch (BPFRT_OP(r->code)) {
+	case BPFRT_ADD: *k = A_ADD; return true;
+	case BPFRT_SUB: *k = A_SUB; return true;
+	case BPFRT_MUL: *k = A_MUL; return true;
+	case BPFRT_OR: *k = A_OR; return true;
+	case BPFRT_AND: *k = A_AND; return true;
+	case BPFRT_XOR: *k = A_XOR; return true;
+	case BPFRT_MOV:
+		*k = r->mval == 8 ? A_MOVSX8 : r->mval == 16 ? A_MOVSX16 :
+		     r->mval == 32 ? A_MOVSX32 : A_MOV;
+		return true;
+	case BPFRT_LSH: *k = A_LSH; return !x;
+	case BPFRT_RSH: *k = A_RSH; return !x;
+	case BPFRT_ARSH: *k = A_ARSH; return !x;
+	default: return false;
+	}
+}
+
+static bool ifc_is_ja(const struct vm_insn *in)
+{
+	int f = bpfrt_isa_rows[in->op].fmt;
+	return f == ISA_F_JA || f == ISA_F_JA32;
+}
+
+size_t bpfrt__jit_ifc_plan(const struct jit *j, size_t i, const uint8_t *target)
+{
+	const struct vm_insn *c = &j->code[i];
+	if (c->op == BPFRT_OP__COUNT)
+		return 0;
+	const struct isa_row *cr = &bpfrt_isa_rows[c->op];
+	if ((cr->fmt != ISA_F_JMP_K && cr->fmt != ISA_F_JMP_X) || ifc_cc(cr->code) < 0)
+		return 0;
+	int64_t l = (int64_t)i + c->off;
+	uint16_t wr = 0, stored = 0;	/* written; read by a store once written */
+	unsigned nw = 0, ns = 0;
+	for (size_t k = i + 1; k < j->cnt && k <= i + 1 + IFC_MAX; k++) {
+		bool fits = k > i + 1 && ns <= 2 && nw <= (ns ? 2u : 3u);
+		if ((int64_t)k == l)
+			return fits ? k : 0;
+		if (target[k])
+			return 0;
+		const struct vm_insn *b = &j->code[k];
+		if (b->op == BPFRT_OP__COUNT)
+			return 0;
+		const struct isa_row *r = &bpfrt_isa_rows[b->op];
+		enum alu_kind kind;
+		if (ifc_is_ja(b))
+			return fits && (int64_t)k + b->off == l ? k + 1 : 0;
+		if (r->fmt == ISA_F_NEG || ifc_alu(r, &kind)) {
+			/* Arithmetic in B only when asked: see JIT_IFC_ALL. */
+			if (j->ifc_mode < JIT_IFC_ALL &&
+			    (r->fmt == ISA_F_NEG || (kind != A_MOV && kind != A_MOVSX8 &&
+						     kind != A_MOVSX16 && kind != A_MOVSX32)))
+				return 0;
+			uint16_t bit = (uint16_t)(1u << b->dst);
+			if (stored & bit)
+				return 0;
+			nw += !(wr & bit);
+			wr |= bit;
+		} else if (r->fmt == ISA_F_ST || r->fmt == ISA_F_STX) {
+			ns++;
+			stored |= (uint16_t)((1u << b->dst | (r->fmt == ISA_F_STX ? 1u << b->src : 0)) &
+					     wr);
+		} else {
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* The region [i, end) planned by bpfrt__jit_ifc_plan, at slot i. */
+static void ifc_emit(struct jit *j, size_t i, size_t end)
+{
 	struct emit *e = &j->e;
-	int cc = jmp_cc(code), w = BPFRT_CLASS(code) == BPFRT_JMP;
-	if (BPFRT_OP(code) == BPFRT_JSET)
-		e_rr(e, 0x85, w, R[in->src], R[in->dst]);	/* test d, s */
-	else
-		e_rr(e, 0x39, w, R[in->src], R[in->dst]);	/* cmp d, s */
-	jmp_slot(j, cc, idx, (size_t)((int64_t)idx + in->off));
+	const struct vm_insn *c = &j->code[i];
+	const struct isa_row *cr = &bpfrt_isa_rows[c->op];
+	bool jump = ifc_is_ja(&j->code[end - 1]);
+	size_t bend = jump ? end - 1 : end;
+	uint8_t loc[11];	/* where each eBPF register's value is now */
+	struct { const struct vm_insn *in; unsigned code; uint8_t base, val; } st[2];
+	size_t ns = 0, np = 0;
+	memcpy(loc, R, sizeof(loc));
+	for (size_t k = i + 1; k < bend; k++)
+		ns += bpfrt_isa_rows[j->code[k].op].fmt == ISA_F_ST ||
+		      bpfrt_isa_rows[j->code[k].op].fmt == ISA_F_STX;
+	static const uint8_t pool[] = { R9, R10, R11 };	/* r11: store addresses */
+	size_t pool_n = ns ? 2 : 3;
+	ns = 0;
+	for (size_t k = i + 1; k < bend; k++) {
+		const struct vm_insn *b = &j->code[k];
+		const struct isa_row *r = &bpfrt_isa_rows[b->op];
+		if (r->fmt == ISA_F_ST || r->fmt == ISA_F_STX) {
+			st[ns].in = b;
+			st[ns].code = r->code;
+			st[ns].base = loc[b->dst];
+			st[ns].val = r->fmt == ISA_F_STX ? loc[b->src] : 0;
+			ns++;
+			continue;
+		}
+		enum alu_kind kind = A_ADD;
+		bool neg = r->fmt == ISA_F_NEG;
+		if (!neg && !ifc_alu(r, &kind))
+			jit_missing_translation_rt(e);
+		int w = BPFRT_CLASS(r->code) == BPFRT_ALU64;
+		bool mov = !neg && (kind == A_MOV || kind == A_MOVSX8 || kind == A_MOVSX16 ||
+				    kind == A_MOVSX32);
+		int d = loc[b->dst], src = loc[b->src];	/* src before dst moves */
+		if (d == R[b->dst]) {	/* first write: a scratch register takes over */
+			if (np == pool_n) {
+				jit_missing_translation_rt(e);
+				return;
+			}
+			int sh = pool[np++];
+			if (!mov)
+				e_mov_rr(e, 1, sh, d);			/* mov scratch, d */
+			loc[b->dst] = (uint8_t)(d = sh);
+		}
+		if (neg)
+			e_grp(e, 0xf7, w, 3, d);			/* neg scratch */
+		else if (r->fmt == ISA_F_ALU_X)
+			alu_x(e, w, kind, d, src);			/* op scratch, s */
+		else
+			alu_k(j, w, kind, d, (int64_t)b->imm);		/* op scratch, imm */
+	}
+	int cc = ifc_cc(cr->code);	/* the jump is taken: B does not run */
+	jmp_flags(j, c, cr->fmt == ISA_F_JMP_K, BPFRT_OP(cr->code) == BPFRT_JSET,
+		  BPFRT_CLASS(cr->code) == BPFRT_JMP);
+	for (size_t s = 0; s < ns; s++) {
+		e_mem(e, 0x8d, 1, R11, st[s].base, st[s].in->off, false, false, false); /* lea r11, [base+off] */
+		e_mem(e, 0x0f40 | cc, 1, R11, R12, JS_SINK, false, false, false);	/* cmov<taken> r11, [r12+sink] */
+		if (bpfrt_isa_rows[st[s].in->op].fmt == ISA_F_ST)
+			store_imm(e, st[s].code, R11, 0, (int32_t)st[s].in->imm);	/* mov [r11], imm */
+		else
+			store_reg(e, st[s].code, R11, 0, st[s].val);		/* mov [r11], val */
+	}
+	for (int r = 0; r <= 9; r++)
+		if (loc[r] != R[r])
+			e_rr(e, 0x0f40 | (cc ^ 1), 1, R[r], loc[r]);	/* cmov<runs> r, scratch */
+	if (jump)
+		jmp_slot(j, -1, end - 1, (size_t)((int64_t)i + c->off));
 }
 
 /* ---- calls -------------------------------------------------------------- */
+
+/*
+ * bpf_tail_call in an unchecked image.  The C stub makes the helper's
+ * decisions (same order, same messages, the count in the run state) and
+ * fetches the target's unchecked image; on success the code continues in
+ * the target's first slot the way the entry code would enter it: native
+ * stack back at the entry's return address (local call frames dropped),
+ * r10 = the invocation's frame, r1 = ctx, r0 = 0 (the helper's result),
+ * r2-r9 as they are - exactly what the interpreter's tail call leaves.
+ * Otherwise it falls through with the helper's r0 and r1-r5 kept, or
+ * stops when the helper raised an error.
+ */
+static void tail_call(struct jit *j, size_t idx)
+{
+	struct emit *e = &j->e;
+	static const uint8_t args[] = { RDI, RSI, RDX, RCX, R8 };
+	for (size_t i = 0; i < sizeof(args); i++)
+		e_push(e, args[i]);					/* push r1..r5 (rsp 0 mod 16) */
+	e_mov_rr(e, 1, RCX, RDX);					/* mov rcx, rdx (index) */
+	e_mov_rr(e, 1, RDX, RSI);					/* mov rdx, rsi (map) */
+	e_mov_rr(e, 1, RSI, RDI);					/* mov rsi, rdi (ctx) */
+	e_mov_rr(e, 1, RDI, R12);					/* mov rdi, r12 */
+	e_mov_imm(e, 0, R8, (int64_t)idx);				/* mov r8d, idx */
+	e_mov_rr(e, 1, R9, RBP);					/* mov r9, rbp */
+	e_mov_imm(e, 1, R11, (int64_t)(uintptr_t)bpfrt__jit_tail_call);	/* movabs r11, stub */
+	e_call_reg(e, R11);						/* call r11 */
+	for (size_t i = sizeof(args); i-- > 0;)
+		e_pop(e, args[i]);					/* pop r5..r1 */
+	e_rr(e, 0x85, 1, RAX, RAX);					/* test rax, rax */
+	size_t fall = e_jcc8_fwd(e, CC_E);				/* jz .fall */
+	e_mov_rr(e, 1, R11, RAX);					/* mov r11, rax (target) */
+	e_rr(e, 0x31, 0, RAX, RAX);					/* xor eax, eax */
+	e_mem(e, 0x8b, 1, RSP, R12, JS_RSP, false, false, false);	/* mov rsp, [r12+rsp] */
+	e_mem(e, 0x8d, 1, RSP, RSP, -8, false, false, false);		/* lea rsp, [rsp-8] */
+	e_mem(e, 0x8b, 1, R10, R12, JS_RC, false, false, false);	/* mov r10, [r12+rc] */
+	e_mem(e, 0x8b, 1, RBP, R10, RC_OFF(entry_r10), false, false, false); /* mov rbp, [r10+entry_r10] */
+	e_rr(e, 0xff, 0, 4, R11);					/* jmp r11 */
+	e_patch8(e, fall);
+	e_mem(e, 0x8b, 1, RAX, R12, JS_SCRATCH, false, false, false);	/* .fall: mov rax, [r12+scratch] */
+	e_mem(e, 0x8b, 1, R11, R12, JS_RC, false, false, false);	/* mov r11, [r12+rc] */
+	e_alu_mem_imm(e, 0, 7, R11, RC_OFF(pending), 0);		/* cmp dword [r11+pending], 0 */
+	jmp_abs(j, CC_NE, j->l_pend);					/* jne pending */
+}
+
+/*
+ * bpf_map_lookup_elem inline (unchecked images of verified programs): when
+ * the verifier proved that one array or per-CPU array reaches this call,
+ * the lookup is the helper's bounds check and address computation:
+ *   r0 = key < max_entries [&& cpu < ncpus] ? values + slot * elem_size : 0
+ * The helper's other effects only matter to checked runs (regions).
+ * False when the call does not qualify (the helper is called).
+ */
+static bool inline_lookup(struct jit *j, size_t idx)
+{
+	struct emit *e = &j->e;
+	const struct bpfrt_prog *p = j->prog;
+	if (j->blind || !p->verified || !p->vaux)
+		return false;
+	const struct bpfrt_vaux *a = &p->vaux[idx];
+	if ((a->flags & (BPFRT_VAUX_MAP | BPFRT_VAUX_MAP_POISON)) != BPFRT_VAUX_MAP ||
+	    a->map_idx >= p->map_cnt)
+		return false;
+	struct bpfrt_map *m = p->maps[a->map_idx];
+	if (!m || (m->ops != &bpfrt__array_ops && m->ops != &bpfrt__percpu_array_ops))
+		return false;
+	size_t bytes = 0;
+	uint8_t *values = bpfrt__array_values(m, &bytes);
+	uint64_t per = (uint64_t)m->elem_size * (m->percpu ? m->ncpus : 1);
+	if (!values || !m->max_entries || m->max_entries > INT32_MAX || !fits32((int64_t)per))
+		return false;
+	e_mem(e, 0x8b, 0, R11, RSI, 0, false, false, false);		/* mov r11d, [rsi] (key) */
+	e_alu_imm(e, 0, 7, R11, (int32_t)m->max_entries);		/* cmp r11d, max_entries */
+	size_t null1 = e_jcc8_fwd(e, CC_AE);				/* jae .null */
+	size_t null2 = 0;
+	e_rr(e, 0x69, 1, R11, R11);					/* imul r11, r11, per */
+	e_u32(e, (uint32_t)per);
+	if (m->percpu) {
+		e_mem(e, 0x8b, 1, R10, R12, JS_RC, false, false, false);	/* mov r10, [r12+rc] */
+		e_mem(e, 0x8b, 0, R10, R10, RC_OFF(cpu), false, false, false);	/* mov r10d, [r10+cpu] */
+		e_alu_imm(e, 0, 7, R10, (int32_t)m->ncpus);		/* cmp r10d, ncpus */
+		null2 = e_jcc8_fwd(e, CC_AE);				/* jae .null */
+		e_rr(e, 0x69, 1, R10, R10);				/* imul r10, r10, elem_size */
+		e_u32(e, m->elem_size);
+		e_rr(e, 0x01, 1, R10, R11);				/* add r11, r10 */
+	}
+	e_mov_imm(e, 1, RAX, (int64_t)(uintptr_t)values);		/* movabs rax, values */
+	e_rr(e, 0x01, 1, R11, RAX);					/* add rax, r11 */
+	size_t done = e_jmp8_fwd(e);					/* jmp .done */
+	e_patch8(e, null1);
+	if (null2)
+		e_patch8(e, null2);
+	e_rr(e, 0x31, 0, RAX, RAX);					/* .null: xor eax, eax */
+	e_patch8(e, done);
+	return true;
+}
 
 /*
  * A helper call: publish where the program is (rc->stack_lo, depth,
@@ -763,6 +1131,14 @@ static void helper_call(struct jit *j, size_t idx, const struct bpfrt_helper_def
 {
 	struct emit *e = &j->e;
 	static const uint8_t args[] = { RDI, RSI, RDX, RCX, R8 };
+	if (h && !j->checked) {
+		if (h->fn == bpfrt__h_tail_call) {
+			tail_call(j, idx);
+			return;
+		}
+		if (h->fn == bpfrt__h_map_lookup_elem && inline_lookup(j, idx))
+			return;
+	}
 	if (j->checked) {
 		e_mem(e, 0x8b, 1, R11, R12, JS_LIMIT, false, false, false);	/* mov r11, [r12+limit] */
 		e_mem(e, 0x2b, 1, R11, R12, JS_REM, false, false, false);	/* sub r11, [r12+rem] */
@@ -878,6 +1254,15 @@ void bpfrt__jit_emit_insn(struct jit *j, size_t idx)
 
 	if (in->op == BPFRT_OP__COUNT)	/* second slot of lddw: no code */
 		return;
+	if (idx < j->skip_to)		/* translated with an earlier slot */
+		return;
+	j->prev_flags = j->flags_slot;
+	j->flags_slot = SIZE_MAX;
+	if (j->ifc && j->ifc[idx]) {
+		ifc_emit(j, idx, j->ifc[idx]);
+		j->skip_to = j->ifc[idx];
+		return;
+	}
 	if (j->checked && j->in_slow) {
 		/* Exact instruction budget, as the interpreter counts it. */
 		e_alu_mem_imm(e, 1, 5, R12, JS_REM, 1);		/* sub qword [r12+rem], 1 */

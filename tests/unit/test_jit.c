@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include "bpfrt/bpfrt.h"
+#include "bpfrt/map.h"
+#include "helpers/helpers.h"
 #include "jit/jit.h"
 #include "lib/randprog.h"
 #include "lib/t.h"
@@ -361,6 +363,21 @@ static void edge_alu(void)
 						}
 					}
 			}
+	/* multiplications the JIT strength-reduces (lea, shl) and around */
+	static const int32_t muls[] = { 0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 16, 1 << 30, INT32_MIN,
+					-1, -2, -3, -5, -9 };
+	for (size_t m = 0; m < N(muls); m++)
+		for (int cls = 0; cls < 2; cls++)
+			for (int d = 0; d <= 9; d++) {
+				uint64_t v[10];
+				for (int r = 0; r < 10; r++)
+					v[r] = pick();
+				struct bpfrt_insn in = BPFRT_RAW_INSN(
+					(cls ? BPFRT_ALU64 : BPFRT_ALU) | BPFRT_MUL | BPFRT_K, d, 0, 0,
+					muls[m]);
+				snprintf(what, sizeof(what), "mul%d r%d, %d", cls ? 64 : 32, d, muls[m]);
+				edge_prog(what, &in, 1, v, NULL, 0);
+			}
 	/* neg and byte swaps */
 	for (int d = 0; d <= 9; d++) {
 		uint64_t v[10];
@@ -562,6 +579,121 @@ static void edge_calls(void)
 	edge_prog("callx unknown", bad, N(bad), v, NULL, 0);
 }
 
+/*
+ * If-conversion (unchecked images): a random conditional jump over a
+ * random block of ALU operations and stack stores - landing right after
+ * it, or the block ending with a jump to where the skipping jump lands,
+ * forwards or back to a loop head whose condition changes per iteration.
+ * Registers and the stack are folded into r0.
+ */
+static void edge_ifc(void)
+{
+	static const uint8_t alu[] = { BPFRT_ADD, BPFRT_SUB, BPFRT_MUL, BPFRT_OR, BPFRT_AND,
+				       BPFRT_XOR, BPFRT_MOV, BPFRT_LSH, BPFRT_RSH, BPFRT_ARSH };
+	static const uint8_t jops[] = { BPFRT_JEQ, BPFRT_JGT, BPFRT_JGE, BPFRT_JSET, BPFRT_JNE,
+					BPFRT_JSGT, BPFRT_JSGE, BPFRT_JLT, BPFRT_JLE, BPFRT_JSLT,
+					BPFRT_JSLE };
+	static const uint8_t sizes[] = { BPFRT_B, BPFRT_H, BPFRT_W, BPFRT_DW };
+	char what[64], err[256];
+	for (int iter = 0; iter < 2000; iter++) {
+		int shape = iter % 3;	/* triangle, jump forward, loop */
+		struct bpfrt_insn p[128], b[8];
+		size_t k = 0, nb = 1 + rnd() % 6;
+		for (size_t i = 0; i < nb; i++) {
+			/* few registers: blocks that write, store and rewrite one */
+			int dst = (int)(rnd() % (iter & 4 ? 10 : 3));
+			int src = (int)(rnd() % (iter & 4 ? 11 : 3));
+			if (shape == 2 && dst == 8)
+				dst = 7;	/* r8 counts the loop */
+			unsigned r = (unsigned)(rnd() % 10);
+			int cls = rnd() & 1 ? BPFRT_ALU64 : BPFRT_ALU;
+			if (r < 3) {
+				int sz = sizes[rnd() % 4];
+				int16_t off = (int16_t)(-8 * (int)(1 + rnd() % 8) + (int)(rnd() % 2) * 2);
+				b[i] = rnd() & 1 ? BPFRT_STX_MEM(sz, BPFRT_REG_10, src, off)
+						 : BPFRT_ST_MEM(sz, BPFRT_REG_10, off, (int32_t)pick());
+			} else if (r == 3) {
+				b[i] = BPFRT_RAW_INSN(cls | BPFRT_NEG, dst, 0, 0, 0);
+			} else if (r == 4) {
+				int bits = 8 << (rnd() % (cls == BPFRT_ALU64 ? 3 : 2));
+				b[i] = BPFRT_RAW_INSN(cls | BPFRT_MOV | BPFRT_X, dst, src % 10, bits, 0);
+			} else {
+				int op = alu[rnd() % N(alu)];
+				bool shift = op == BPFRT_LSH || op == BPFRT_RSH || op == BPFRT_ARSH;
+				if (shift || rnd() & 1)
+					b[i] = BPFRT_RAW_INSN(cls | op | BPFRT_K, dst, 0, 0,
+							      shift ? (int32_t)(rnd() % (cls == BPFRT_ALU64 ? 64 : 32))
+								    : (int32_t)pick());
+				else
+					b[i] = BPFRT_RAW_INSN(cls | op | BPFRT_X, dst, src, 0, 0);
+			}
+		}
+		int jc = (rnd() & 1 ? BPFRT_JMP : BPFRT_JMP32) | jops[rnd() % N(jops)];
+		int cd = (int)(rnd() % 10), cs = (int)(rnd() % 10);
+		uint64_t v[10];
+		for (int r = 0; r < 10; r++)
+			v[r] = pick();
+		if (rnd() & 1)
+			v[cs] = v[cd] ^ (rnd() & 1 ? 0 : 1);
+		int32_t cimm = (rnd() & 3) ? (int32_t)v[cs] : 0;
+		bool kform = rnd() & 1;
+		for (int r = 0; r <= 9; r++) {
+			struct bpfrt_insn ld[2] = { BPFRT_LD_IMM64(r, v[r]) };
+			p[k++] = ld[0];
+			p[k++] = ld[1];
+		}
+		for (int s = 1; s <= 8; s++)
+			p[k++] = BPFRT_ST_MEM(BPFRT_DW, BPFRT_REG_10, (int16_t)(-8 * s), s * 0x1010101);
+		size_t head = 0, out_jump = 0;
+		if (shape == 2) {
+			p[k++] = BPFRT_MOV64_IMM(BPFRT_REG_8, (int32_t)(2 + rnd() % 12));
+			head = k;
+			p[k++] = BPFRT_ALU64_IMM(BPFRT_SUB, BPFRT_REG_8, 1);
+			out_jump = k;
+			p[k++] = BPFRT_JMP_IMM(BPFRT_JEQ, BPFRT_REG_8, 0, 0);	/* patched */
+			if (cd != 8) {	/* the condition changes per iteration */
+				p[k++] = BPFRT_ALU64_IMM(BPFRT_MUL, cd, 0x5851f42d);
+				p[k++] = BPFRT_ALU64_REG(BPFRT_ADD, cd, BPFRT_REG_8);
+			}
+		}
+		size_t cj = k;
+		p[k++] = kform ? BPFRT_RAW_INSN(jc | BPFRT_K, cd, 0, 0, cimm)
+			       : BPFRT_RAW_INSN(jc | BPFRT_X, cd, cs, 0, 0);
+		memcpy(&p[k], b, nb * sizeof(*b));
+		k += nb;
+		if (shape == 0) {
+			p[cj].off = (int16_t)nb;
+		} else if (shape == 1) {
+			p[k++] = BPFRT_JMP_A(1);
+			p[k++] = BPFRT_ALU64_IMM(BPFRT_ADD, BPFRT_REG_9, 1000);	/* never runs */
+			p[cj].off = (int16_t)(nb + 2);
+		} else {
+			p[k] = BPFRT_JMP_A((int16_t)((int64_t)head - (int64_t)k - 1));
+			k++;
+			p[cj].off = (int16_t)((int64_t)head - (int64_t)cj - 1);
+			p[out_jump].off = (int16_t)(k - out_jump - 1);
+		}
+		for (int r = 1; r <= 9; r++) {
+			p[k++] = BPFRT_ALU64_IMM(BPFRT_MUL, BPFRT_REG_0, 0x3b9aca07);
+			p[k++] = BPFRT_ALU64_REG(BPFRT_XOR, BPFRT_REG_0, r);
+		}
+		for (int s = 1; s <= 8; s++) {
+			p[k++] = BPFRT_LDX_MEM(BPFRT_DW, BPFRT_REG_1, BPFRT_REG_10, (int16_t)(-8 * s));
+			p[k++] = BPFRT_ALU64_IMM(BPFRT_MUL, BPFRT_REG_0, 0x3b9aca07);
+			p[k++] = BPFRT_ALU64_REG(BPFRT_XOR, BPFRT_REG_0, BPFRT_REG_1);
+		}
+		p[k++] = BPFRT_EXIT_INSN();
+		snprintf(what, sizeof(what), "ifc #%d shape %d", iter, shape);
+		struct bpfrt_prog *prog = load(p, k, err, sizeof(err));
+		if (!prog) {
+			t_fail(__FILE__, __LINE__, "%s: load: %s", what, err);
+			continue;
+		}
+		compare(what, prog, NULL, 0, NULL, NULL);
+		bpfrt_prog__free(prog);
+	}
+}
+
 /* ---- 3. random programs ---------------------------------------------------- */
 
 static void random_progs(unsigned n)
@@ -592,7 +724,460 @@ static void random_progs(unsigned n)
 	}
 }
 
-/* ---- 4. the public API: engines, the image cache, hardening ------------ */
+/* ---- 4. tail calls and inline map lookups (unchecked images) ------------ */
+
+/*
+ * Unchecked images jump to a tail call's target directly and look elements
+ * of a constant array / per-CPU array map up inline.  These run through
+ * bpfrt__vm_prepare with the engines and check modes the runtime uses
+ * (the default images from the program's cache, so tail calls reach the
+ * targets' images) and compare every run with the interpreter: rc, r0,
+ * error text and the maps' contents.
+ */
+static const struct bpfrt_helper_def *kh_tail, *kh_lookup;
+
+static struct bpfrt_helper_def map_helpers[2];
+
+static void find_map_helpers(void)
+{
+	size_t n = 0;
+	const struct bpfrt_helper_def *h = bpfrt__helpers_for_type(BPFRT_PROG_TYPE_XDP, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (h[i].id == 12)
+			kh_tail = &h[i];
+		if (h[i].id == 1)
+			kh_lookup = &h[i];
+	}
+	map_helpers[0] = *kh_tail;
+	map_helpers[1] = *kh_lookup;
+}
+
+static struct bpfrt_prog *load_maps(const char *name, const struct bpfrt_insn *insns, size_t cnt,
+				    struct bpfrt_map *const *maps, size_t map_cnt, bool verify)
+{
+	char err[4096];
+	BPFRT_OPTS(bpfrt_prog_load_opts, lo, .name = name, .helpers = map_helpers,
+		   .helper_cnt = N(map_helpers), .log_buf = err, .log_size = sizeof(err),
+		   .maps = maps, .map_cnt = map_cnt,
+		   .verify = verify ? BPFRT_VERIFY_STRICT : BPFRT_VERIFY_OFF);
+	struct bpfrt_prog *p = bpfrt_prog__load_insns(insns, cnt, &lo);
+	T_CHECK(p, "%s: load: %s", name, err);
+	return p;
+}
+
+/* One run from prog's entry on engine/check with r1 = mem; cpu as given. */
+static void run_eng(const struct bpfrt_prog *prog, enum bpfrt_engine eng,
+		    enum bpfrt_check_mode check, unsigned cpu, uint8_t *mem, size_t len,
+		    struct outcome *o)
+{
+	static _Alignas(16) uint8_t stack[VM_STACK_BYTES];
+	o->err[0] = '\0';
+	struct bpfrt_run_ctx rc = {
+		.ctx_lo = (uintptr_t)mem, .ctx_hi = (uintptr_t)mem + len,
+		.insn_limit = LIMIT, .cpu = cpu,
+		.args = { (uintptr_t)mem, len },
+		.err_buf = o->err, .err_size = sizeof(o->err),
+	};
+	o->rc = bpfrt__vm_prepare(prog, &rc, eng, check, stack, sizeof(stack));
+	if (!o->rc)
+		o->rc = bpfrt__vm_run_once(prog, &rc, stack, sizeof(stack));
+	o->r0 = o->rc ? 0 : rc.retval;
+	o->cnt = rc.insn_cnt;
+	bpfrt__vm_regions_free(&rc);
+}
+
+/* Map contents as user space sees them (values of keys 0..n-1). */
+static size_t map_dump(struct bpfrt_map *m, uint8_t *out, size_t cap)
+{
+	size_t vs = bpfrt_map__user_value_size(m), n = 0;
+	for (uint32_t k = 0; k < bpfrt_map__max_entries(m) && n + vs <= cap; k++, n += vs)
+		if (bpfrt_map__lookup_elem(m, &k, out + n))
+			memset(out + n, 0xee, vs);
+	return n;
+}
+
+static void map_zero(struct bpfrt_map *m)
+{
+	static uint8_t zero[1 << 16];
+	for (uint32_t k = 0; k < bpfrt_map__max_entries(m); k++)
+		bpfrt_map__update_elem(m, &k, zero, 0);
+}
+
+/*
+ * Run prog (r1 = mem) on the interpreter and the JIT in the check modes
+ * given (bit 0 CHECK_ALWAYS, bit 1 NEVER, bit 2 AUTO), the array maps in
+ * zero[] zeroed before each run, and compare outcomes and map contents.
+ * Returns the JIT's outcome of the last mode in *last.
+ */
+static void tc_compare(const char *what, const struct bpfrt_prog *prog, unsigned modes,
+		       unsigned cpu, const uint8_t *mem, size_t len, struct bpfrt_map *const *zero,
+		       size_t nzero, struct outcome *last)
+{
+	static const enum bpfrt_check_mode cm[] = { BPFRT_CHECK_ALWAYS, BPFRT_CHECK_NEVER,
+						    BPFRT_CHECK_AUTO };
+	static struct outcome o[2];
+	static uint8_t dump[2][8192], buf[2][256], work[256];
+	for (int m = 0; m < 3; m++) {
+		if (!(modes & (1u << m)))
+			continue;
+		size_t dl[2] = { 0, 0 };
+		for (int e = 0; e < 2; e++) {
+			for (size_t z = 0; z < nzero; z++)
+				map_zero(zero[z]);
+			/* one buffer: programs may fold the ctx pointer into r0 */
+			memcpy(work, mem, len);
+			run_eng(prog, e ? BPFRT_ENGINE_JIT : BPFRT_ENGINE_INTERP, cm[m], cpu, work,
+				len, &o[e]);
+			memcpy(buf[e], work, len);
+			for (size_t z = 0; z < nzero; z++)
+				dl[e] += map_dump(zero[z], dump[e] + dl[e], sizeof(dump[e]) - dl[e]);
+		}
+		bool same = o[0].rc == o[1].rc && !strcmp(o[0].err, o[1].err) &&
+			    o[0].r0 == o[1].r0 && (m != 0 || o[0].cnt == o[1].cnt) &&
+			    dl[0] == dl[1] && !memcmp(dump[0], dump[1], dl[0]) &&
+			    !memcmp(buf[0], buf[1], len);
+		if (!same) {
+			mismatches++;
+			t_fail(__FILE__, __LINE__,
+			       "%s [check mode %d]: interp rc %d r0 0x%" PRIx64 " '%s' / jit rc %d "
+			       "r0 0x%" PRIx64 " '%s', maps %s", what, m, o[0].rc, o[0].r0,
+			       o[0].err, o[1].rc, o[1].r0, o[1].err,
+			       dl[0] == dl[1] && !memcmp(dump[0], dump[1], dl[0]) ? "same" : "differ");
+		} else {
+			t_passed++;
+		}
+		if (last)
+			*last = o[1];
+	}
+}
+
+/* Does prog's unchecked image call fn (movabs r11, fn)? */
+static bool image_calls(const struct bpfrt_prog *prog, const void *fn)
+{
+	BPFRT_OPTS(bpfrt_jit_info, ji);
+	if (bpfrt_prog__jit_info(prog, false, &ji))
+		return false;
+	uint64_t a = (uint64_t)(uintptr_t)fn;
+	for (size_t i = 0; i + 8 <= ji.image_len; i++)
+		if (!memcmp(ji.image + i, &a, 8))
+			return true;
+	return false;
+}
+
+#define LD_MAP(R, I) BPFRT_LD_IMM64_RAW(R, BPFRT_PSEUDO_MAP_IDX, I)
+
+static void tail_calls(void)
+{
+	struct bpfrt_map *pa = bpfrt_map__create(BPFRT_MAP_TYPE_PROG_ARRAY, "pa", 4, 4, 4, NULL);
+	struct bpfrt_map *cnt = bpfrt_map__create(BPFRT_MAP_TYPE_ARRAY, "cnt", 4, 8, 2, NULL);
+	struct bpfrt_map *in = bpfrt_map__create(BPFRT_MAP_TYPE_ARRAY, "in", 4, 8, 1, NULL);
+	T_CHECK(pa && cnt && in, "maps");
+	if (!pa || !cnt || !in)
+		return;
+	struct bpfrt_map *maps[] = { pa, cnt, in };
+	char what[96];
+	/*
+	 * chain: count[0]++ each run; while count[0] < limit (r6, from the
+	 * memory at r1) tail-call slot 0 (itself), then slot 1 (empty) and
+	 * slot 7 (out of range) which fall through; r0 folds the results.
+	 * The context pointer must be the same in every link.
+	 */
+	struct bpfrt_insn chain[] = {
+		BPFRT_MOV64_REG(BPFRT_REG_9, BPFRT_REG_1),
+		BPFRT_ST_MEM(BPFRT_W, BPFRT_REG_10, -4, 0),
+		BPFRT_MOV64_REG(BPFRT_REG_2, BPFRT_REG_10),
+		BPFRT_ALU64_IMM(BPFRT_ADD, BPFRT_REG_2, -4),
+		LD_MAP(BPFRT_REG_1, 2),
+		BPFRT_CALL_HELPER(1),					/* in[0] */
+		BPFRT_JMP_IMM(BPFRT_JEQ, BPFRT_REG_0, 0, 34),
+		BPFRT_LDX_MEM(BPFRT_DW, BPFRT_REG_6, BPFRT_REG_0, 0),	/* limit */
+		LD_MAP(BPFRT_REG_1, 1),
+		BPFRT_MOV64_REG(BPFRT_REG_2, BPFRT_REG_10),
+		BPFRT_ALU64_IMM(BPFRT_ADD, BPFRT_REG_2, -4),
+		BPFRT_CALL_HELPER(1),					/* cnt[0] */
+		BPFRT_JMP_IMM(BPFRT_JEQ, BPFRT_REG_0, 0, 27),
+		BPFRT_MOV64_IMM(BPFRT_REG_1, 1),
+		BPFRT_ATOMIC_OP(BPFRT_DW, BPFRT_ADD | BPFRT_FETCH, BPFRT_REG_0, BPFRT_REG_1, 0),
+		BPFRT_ALU64_IMM(BPFRT_ADD, BPFRT_REG_1, 1),		/* runs so far */
+		BPFRT_MOV64_REG(BPFRT_REG_7, BPFRT_REG_1),
+		BPFRT_JMP_REG(BPFRT_JGE, BPFRT_REG_1, BPFRT_REG_6, 6),
+		BPFRT_MOV64_REG(BPFRT_REG_1, BPFRT_REG_9),
+		LD_MAP(BPFRT_REG_2, 0),
+		BPFRT_MOV64_IMM(BPFRT_REG_3, 0),
+		BPFRT_CALL_HELPER(12),					/* tail call slot 0 */
+		BPFRT_ALU64_IMM(BPFRT_ADD, BPFRT_REG_7, 1000),		/* it failed */
+		BPFRT_MOV64_REG(BPFRT_REG_1, BPFRT_REG_9),
+		LD_MAP(BPFRT_REG_2, 0),
+		BPFRT_MOV64_IMM(BPFRT_REG_3, 1),
+		BPFRT_CALL_HELPER(12),					/* empty slot */
+		BPFRT_MOV64_REG(BPFRT_REG_8, BPFRT_REG_0),
+		BPFRT_MOV64_REG(BPFRT_REG_1, BPFRT_REG_9),
+		LD_MAP(BPFRT_REG_2, 0),
+		BPFRT_MOV64_IMM(BPFRT_REG_3, 7),
+		BPFRT_CALL_HELPER(12),					/* out of range */
+		BPFRT_ALU64_IMM(BPFRT_LSH, BPFRT_REG_0, 16),
+		BPFRT_ALU64_REG(BPFRT_XOR, BPFRT_REG_0, BPFRT_REG_8),
+		BPFRT_ALU64_IMM(BPFRT_LSH, BPFRT_REG_0, 16),
+		BPFRT_ALU64_REG(BPFRT_ADD, BPFRT_REG_0, BPFRT_REG_7),
+		BPFRT_EXIT_INSN(),
+		BPFRT_MOV64_IMM(BPFRT_REG_0, -1),
+		BPFRT_EXIT_INSN(),
+	};
+
+	for (int verify = 1; verify >= 0; verify--) {
+		/* r0 is not readable after a tail call for the verifier: the
+		 * verified variant uses the known result instead */
+		struct bpfrt_insn v31 = chain[31], v37 = chain[37];
+		if (verify) {
+			chain[31] = BPFRT_MOV64_IMM(BPFRT_REG_8, -ENOENT);
+			chain[37] = BPFRT_MOV64_IMM(BPFRT_REG_0, -ENOENT * 65536);
+		}
+		struct bpfrt_prog *p = load_maps("chain", chain, N(chain), maps, 3, verify);
+		chain[31] = v31;
+		chain[37] = v37;
+		if (!p)
+			continue;
+		uint32_t k = 0, id = bpfrt__prog_id(p);
+		T_EQ_U64(bpfrt_map__update_elem(pa, &k, &id, 0), 0, "store chain");
+		T_CHECK(!verify || bpfrt_prog__runs_unchecked(p), "chain runs unchecked");
+		/* 33 tail calls succeed, the 34th falls through */
+		static const uint64_t limits[] = { 1, 2, 33, 34, 35, 100 };
+		for (size_t l = 0; l < N(limits); l++) {
+			uint64_t mem[2] = { 0, 0 };
+			uint32_t k0 = 0;
+			bpfrt_map__update_elem(in, &k0, &limits[l], 0);
+			struct outcome o;
+			snprintf(what, sizeof(what), "tail chain limit %" PRIu64 "%s", limits[l],
+				 verify ? "" : " (unverified)");
+			tc_compare(what, p, verify ? 7 : 3, 0, (uint8_t *)mem, sizeof(mem), &cnt, 1,
+				   &o);
+			uint64_t runs = limits[l] > 34 ? 34 : limits[l];
+			uint64_t want = (((uint64_t)-ENOENT << 16 ^ (uint64_t)-ENOENT) << 16) + runs +
+					(limits[l] > 34 ? 1000 : 0);
+			T_CHECK(o.rc == 0 && o.r0 == want, "%s: rc %d r0 0x%" PRIx64 " want 0x%" PRIx64,
+				what, o.rc, o.r0, want);
+		}
+		bpfrt_map__delete_elem(pa, &k);
+		bpfrt_prog__free(p);
+	}
+	bpfrt_map__put(in);
+	bpfrt_map__put(cnt);
+	bpfrt_map__put(pa);
+}
+
+/* Tail calls from a subprogram, with local-call frames on the native stack,
+ * and what registers the target sees (unverified programs, unchecked runs:
+ * the target reads r0-r9 as the tail call left them). */
+static void tail_frames(void)
+{
+	struct bpfrt_map *pa = bpfrt_map__create(BPFRT_MAP_TYPE_PROG_ARRAY, "pa", 4, 4, 2, NULL);
+	if (!pa)
+		return;
+	struct bpfrt_map *maps[] = { pa };
+	/* target: fold r0..r9 and the frame pointer's offset in the stack,
+	 * then a local call of its own. */
+	struct bpfrt_insn target[] = {
+		BPFRT_MOV64_REG(BPFRT_REG_0, BPFRT_REG_0),
+		BPFRT_ALU64_IMM(BPFRT_MUL, BPFRT_REG_0, 0x3b9aca07),
+		BPFRT_ALU64_REG(BPFRT_XOR, BPFRT_REG_0, BPFRT_REG_2),
+		BPFRT_ALU64_IMM(BPFRT_MUL, BPFRT_REG_0, 0x3b9aca07),
+		BPFRT_ALU64_REG(BPFRT_XOR, BPFRT_REG_0, BPFRT_REG_3),
+		BPFRT_ALU64_IMM(BPFRT_MUL, BPFRT_REG_0, 0x3b9aca07),
+		BPFRT_ALU64_REG(BPFRT_XOR, BPFRT_REG_0, BPFRT_REG_4),
+		BPFRT_ALU64_IMM(BPFRT_MUL, BPFRT_REG_0, 0x3b9aca07),
+		BPFRT_ALU64_REG(BPFRT_XOR, BPFRT_REG_0, BPFRT_REG_5),
+		BPFRT_ALU64_IMM(BPFRT_MUL, BPFRT_REG_0, 0x3b9aca07),
+		BPFRT_ALU64_REG(BPFRT_XOR, BPFRT_REG_0, BPFRT_REG_6),
+		BPFRT_ALU64_IMM(BPFRT_MUL, BPFRT_REG_0, 0x3b9aca07),
+		BPFRT_ALU64_REG(BPFRT_XOR, BPFRT_REG_0, BPFRT_REG_7),
+		BPFRT_ALU64_IMM(BPFRT_MUL, BPFRT_REG_0, 0x3b9aca07),
+		BPFRT_ALU64_REG(BPFRT_XOR, BPFRT_REG_0, BPFRT_REG_8),
+		BPFRT_ALU64_IMM(BPFRT_MUL, BPFRT_REG_0, 0x3b9aca07),
+		BPFRT_ALU64_REG(BPFRT_XOR, BPFRT_REG_0, BPFRT_REG_9),
+		BPFRT_MOV64_REG(BPFRT_REG_2, BPFRT_REG_10),
+		BPFRT_ALU64_REG(BPFRT_SUB, BPFRT_REG_2, BPFRT_REG_1),	/* r10 - ctx */
+		BPFRT_ALU64_REG(BPFRT_XOR, BPFRT_REG_0, BPFRT_REG_2),
+		BPFRT_LDX_MEM(BPFRT_DW, BPFRT_REG_2, BPFRT_REG_1, 8),
+		BPFRT_ALU64_REG(BPFRT_ADD, BPFRT_REG_0, BPFRT_REG_2),
+		BPFRT_MOV64_REG(BPFRT_REG_6, BPFRT_REG_0),
+		BPFRT_CALL_REL(2),
+		BPFRT_ALU64_REG(BPFRT_ADD, BPFRT_REG_0, BPFRT_REG_6),
+		BPFRT_EXIT_INSN(),
+		BPFRT_STX_MEM(BPFRT_DW, BPFRT_REG_10, BPFRT_REG_10, -8),
+		BPFRT_LDX_MEM(BPFRT_DW, BPFRT_REG_0, BPFRT_REG_10, -8),
+		BPFRT_ALU64_REG(BPFRT_SUB, BPFRT_REG_0, BPFRT_REG_1),
+		BPFRT_EXIT_INSN(),
+	};
+	/* caller: main -> f -> g, g tail-calls slot r1[0] (0: the target,
+	 * 1: empty, so g returns and the frames unwind normally). */
+	struct bpfrt_insn caller[] = {
+		BPFRT_MOV64_IMM(BPFRT_REG_6, 0x66),
+		BPFRT_MOV64_IMM(BPFRT_REG_7, 0x77),
+		BPFRT_CALL_REL(3),
+		BPFRT_ALU64_IMM(BPFRT_ADD, BPFRT_REG_0, 0x100),
+		BPFRT_ALU64_REG(BPFRT_ADD, BPFRT_REG_0, BPFRT_REG_6),
+		BPFRT_EXIT_INSN(),
+		/* f */
+		BPFRT_MOV64_IMM(BPFRT_REG_6, 0x606),
+		BPFRT_MOV64_IMM(BPFRT_REG_8, 0x88),
+		BPFRT_CALL_REL(2),
+		BPFRT_ALU64_IMM(BPFRT_ADD, BPFRT_REG_0, 0x10000),
+		BPFRT_EXIT_INSN(),
+		/* g */
+		BPFRT_MOV64_IMM(BPFRT_REG_9, 0x99),
+		BPFRT_STX_MEM(BPFRT_DW, BPFRT_REG_10, BPFRT_REG_9, -8),
+		BPFRT_LDX_MEM(BPFRT_W, BPFRT_REG_3, BPFRT_REG_1, 0),
+		LD_MAP(BPFRT_REG_2, 0),
+		BPFRT_MOV64_IMM(BPFRT_REG_4, 0x44),
+		BPFRT_MOV64_IMM(BPFRT_REG_5, 0x55),
+		BPFRT_CALL_HELPER(12),
+		BPFRT_ALU64_REG(BPFRT_ADD, BPFRT_REG_0, BPFRT_REG_4),
+		BPFRT_ALU64_REG(BPFRT_ADD, BPFRT_REG_0, BPFRT_REG_5),
+		BPFRT_ALU64_REG(BPFRT_ADD, BPFRT_REG_0, BPFRT_REG_1),
+		BPFRT_EXIT_INSN(),
+	};
+	struct bpfrt_prog *t = load_maps("target", target, N(target), maps, 1, false);
+	struct bpfrt_prog *c = load_maps("caller", caller, N(caller), maps, 1, false);
+	if (t && c) {
+		uint32_t k = 0, id = bpfrt__prog_id(t);
+		T_EQ_U64(bpfrt_map__update_elem(pa, &k, &id, 0), 0, "store target");
+		for (uint32_t slot = 0; slot < 3; slot++) {
+			uint64_t mem[2] = { slot, 0x1234 };
+			char what[64];
+			snprintf(what, sizeof(what), "tail call from a subprogram, slot %u", slot);
+			tc_compare(what, c, 3, 0, (uint8_t *)mem, sizeof(mem), NULL, 0, NULL);
+		}
+	}
+	/* programs first: they point at the prog array without a reference */
+	bpfrt_prog__free(c);
+	bpfrt_prog__free(t);
+	bpfrt_map__put(pa);
+}
+
+/* A verified program running unchecked must not continue in an unverified
+ * one: the helper's fault, with the same message from the JIT. */
+static void tail_unverified(void)
+{
+	struct bpfrt_map *pa = bpfrt_map__create(BPFRT_MAP_TYPE_PROG_ARRAY, "pa", 4, 4, 2, NULL);
+	if (!pa)
+		return;
+	struct bpfrt_map *maps[] = { pa };
+	struct bpfrt_insn caller[] = {
+		LD_MAP(BPFRT_REG_2, 0),
+		BPFRT_MOV64_IMM(BPFRT_REG_3, 0),
+		BPFRT_CALL_HELPER(12),
+		BPFRT_MOV64_IMM(BPFRT_REG_0, 7),
+		BPFRT_EXIT_INSN(),
+	};
+	struct bpfrt_insn other[] = {
+		BPFRT_MOV64_IMM(BPFRT_REG_0, 42),
+		BPFRT_EXIT_INSN(),
+	};
+	struct bpfrt_prog *c = load_maps("caller", caller, N(caller), maps, 1, true);
+	struct bpfrt_prog *u = load_maps("unverified", other, N(other), NULL, 0, false);
+	struct bpfrt_prog *v = load_maps("verified", other, N(other), NULL, 0, true);
+	if (c && u && v) {
+		uint32_t k = 0, id = bpfrt__prog_id(u);
+		struct outcome o;
+		uint64_t mem = 0;
+		bpfrt_map__update_elem(pa, &k, &id, 0);
+		tc_compare("tail call to an unverified program", c, 7, 0, (uint8_t *)&mem, 8, NULL,
+			   0, &o);
+		T_CHECK(o.rc == -EFAULT && strstr(o.err, "is not verified"),
+			"unchecked tail call to an unverified program: rc %d '%s'", o.rc, o.err);
+		id = bpfrt__prog_id(v);
+		bpfrt_map__update_elem(pa, &k, &id, 0);
+		tc_compare("tail call to a verified program", c, 7, 0, (uint8_t *)&mem, 8, NULL, 0,
+			   &o);
+		T_CHECK(o.rc == 0 && o.r0 == 42, "tail call to a verified program: rc %d r0 %" PRIu64,
+			o.rc, o.r0);
+	}
+	bpfrt_prog__free(c);
+	bpfrt_prog__free(u);
+	bpfrt_prog__free(v);
+	bpfrt_map__put(pa);
+}
+
+/* Inline lookups: keys in and out of range (NULL), per-CPU slots, a CPU
+ * past the map's (NULL), and a call reached by two maps (poisoned: the
+ * helper is called). */
+static void inline_lookups(void)
+{
+	unsigned ncpu = bpfrt_num_cpus();
+	struct bpfrt_map *arr = bpfrt_map__create(BPFRT_MAP_TYPE_ARRAY, "arr", 4, 12, 5, NULL);
+	struct bpfrt_map *pc = bpfrt_map__create(BPFRT_MAP_TYPE_PERCPU_ARRAY, "pc", 4, 20, 3, NULL);
+	struct bpfrt_map *big = bpfrt_map__create(BPFRT_MAP_TYPE_ARRAY, "big", 4, 4096, 70000, NULL);
+	struct bpfrt_map *in = bpfrt_map__create(BPFRT_MAP_TYPE_ARRAY, "in", 4, 8, 1, NULL);
+	T_CHECK(arr && pc && big && in, "maps");
+	if (!arr || !pc || !big || !in)
+		goto out;
+	struct bpfrt_map *maps[] = { arr, pc, big, in };
+	/* For map M and key r1[0]: the value, or NULL -> r0 = -1; writes key
+	 * + 1 at value[8] and returns the value's first 8 bytes + 1000 * the
+	 * byte offset of the value in the map (value - first value). */
+	for (int mi = 0; mi < 4; mi++) {
+		struct bpfrt_insn p[] = {
+			BPFRT_ST_MEM(BPFRT_W, BPFRT_REG_10, -4, 0),
+			BPFRT_MOV64_REG(BPFRT_REG_2, BPFRT_REG_10),
+			BPFRT_ALU64_IMM(BPFRT_ADD, BPFRT_REG_2, -4),
+			LD_MAP(BPFRT_REG_1, 3),
+			BPFRT_CALL_HELPER(1),				/* in[0] */
+			BPFRT_JMP_IMM(BPFRT_JEQ, BPFRT_REG_0, 0, 21),
+			BPFRT_LDX_MEM(BPFRT_DW, BPFRT_REG_6, BPFRT_REG_0, 0),	/* key */
+			BPFRT_MOV64_REG(BPFRT_REG_8, BPFRT_REG_6),
+			BPFRT_ALU64_IMM(BPFRT_RSH, BPFRT_REG_8, 32),	/* map choice */
+			BPFRT_STX_MEM(BPFRT_W, BPFRT_REG_10, BPFRT_REG_6, -4),
+			BPFRT_MOV64_REG(BPFRT_REG_2, BPFRT_REG_10),
+			BPFRT_ALU64_IMM(BPFRT_ADD, BPFRT_REG_2, -4),
+			LD_MAP(BPFRT_REG_1, mi == 3 ? 0 : mi),
+			/* mi 3: the map depends on r8 (arr or pc): poisoned */
+			BPFRT_JMP_IMM(BPFRT_JEQ, BPFRT_REG_8, 0, mi == 3 ? 2 : 0),
+			LD_MAP(BPFRT_REG_1, 1),
+			BPFRT_CALL_HELPER(1),
+			BPFRT_JMP_IMM(BPFRT_JNE, BPFRT_REG_0, 0, 2),
+			BPFRT_MOV64_IMM(BPFRT_REG_0, -1),
+			BPFRT_EXIT_INSN(),
+			BPFRT_MOV64_REG(BPFRT_REG_7, BPFRT_REG_6),
+			BPFRT_ALU64_IMM(BPFRT_ADD, BPFRT_REG_7, 1),
+			BPFRT_STX_MEM(BPFRT_W, BPFRT_REG_0, BPFRT_REG_7, 8),
+			BPFRT_LDX_MEM(BPFRT_DW, BPFRT_REG_0, BPFRT_REG_0, 0),
+			BPFRT_ALU64_IMM(BPFRT_ADD, BPFRT_REG_0, 1000),
+			BPFRT_EXIT_INSN(),
+			BPFRT_MOV64_IMM(BPFRT_REG_0, -2),
+			BPFRT_EXIT_INSN(),
+		};
+		struct bpfrt_prog *prog = load_maps("lookup", p, N(p), maps, 4, true);
+		if (!prog)
+			continue;
+		bool inl = !image_calls(prog, kh_lookup->fn);
+		T_CHECK(inl == (mi != 3), "map %d: lookup %s", mi, inl ? "inline" : "called");
+		static const uint32_t keys[] = { 0, 1, 2, 3, 4, 5, 69999, 70000, 0x7fffffff,
+						 0x80000000, 0xffffffff };
+		for (size_t k = 0; k < N(keys); k++)
+			for (uint32_t sel = 0; sel < 2; sel++)
+				for (unsigned cpu = 0; cpu <= ncpu; cpu += ncpu) {
+					if (cpu == ncpu && (mi != 1 && !(mi == 3 && sel)))
+						continue;	/* only per-CPU cares */
+					uint64_t mem = 0, kv = keys[k] | (uint64_t)sel << 32;
+					uint32_t k0 = 0;
+					bpfrt_map__update_elem(in, &k0, &kv, 0);
+					char what[96];
+					snprintf(what, sizeof(what), "lookup map %d key %u sel %u cpu %u",
+						 mi, keys[k], sel, cpu);
+					/* a CPU past the map's is only valid unchecked */
+					tc_compare(what, prog, cpu < ncpu ? 7 : 6, cpu, (uint8_t *)&mem,
+						   sizeof(mem), maps, 3, NULL);
+				}
+		bpfrt_prog__free(prog);
+	}
+out:
+	bpfrt_map__put(in);
+	bpfrt_map__put(arr);
+	bpfrt_map__put(pc);
+	bpfrt_map__put(big);
+}
+
+/* ---- 5. the public API: engines, the image cache, hardening ------------ */
 
 static struct bpfrt_prog *thread_prog;
 
@@ -675,6 +1260,9 @@ static void public_api(void)
 int main(int argc, char **argv)
 {
 	bpfrt_set_print(NULL);
+	/* If-convert everything the JIT can (arithmetic too): the widest
+	 * translation is compared with the interpreter. */
+	bpfrt__jit_set_ifc(JIT_IFC_ALL);
 	unsigned nrand = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 3000;
 
 	unsigned failed = 0, n = run_dir("tests/isa", &failed);
@@ -693,6 +1281,15 @@ int main(int argc, char **argv)
 	edge_jmp();
 	edge_mem();
 	edge_calls();
+	bpfrt__jit_set_ifc(JIT_IFC_MOVES);	/* the default policy */
+	edge_ifc();
+	bpfrt__jit_set_ifc(JIT_IFC_ALL);
+	edge_ifc();
+	find_map_helpers();
+	tail_calls();
+	tail_frames();
+	tail_unverified();
+	inline_lookups();
 	public_api();
 	printf("jit: edge cases done, %u mismatches so far\n", mismatches);
 	random_progs(nrand);
