@@ -75,7 +75,7 @@ $(BUILD)/ttools/%: tests/tools/%.c $(wildcard tests/tools/*.h)
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
 FUZZ_OBJ := $(LIB_SRC:%.c=build-fuzz/obj/%.o)
-FUZZ_CFLAGS = $(CSTD) $(WARN) -O1 -g -Iinclude -Isrc -fno-omit-frame-pointer
+FUZZ_CFLAGS = $(CSTD) $(WARN) -O1 -g -Iinclude -Isrc -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 fuzz: $(FUZZ_BIN)
 # The library is compiled once with coverage instrumentation and shared by
 # every target; only the targets link libFuzzer's main.

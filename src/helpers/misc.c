@@ -97,12 +97,14 @@ long bpfrt__safe_read_str(char *dst, const void *src, size_t len)
 {
 	if (!len)
 		return 0;
-	const uint8_t *s = src;
+	/* An address, not a pointer: programs pass anything, NULL included,
+	 * and pointer arithmetic on those is undefined. */
+	uintptr_t s = (uintptr_t)src;
 	size_t got = 0;
 	long ps = sysconf(_SC_PAGESIZE);
 	/* Page by page, so a string ending just before unmapped memory reads. */
 	while (got < len - 1) {
-		size_t chunk = ps - ((uintptr_t)(s + got) % (size_t)ps);
+		size_t chunk = ps - ((s + got) % (size_t)ps);
 		if (chunk > len - 1 - got)
 			chunk = len - 1 - got;
 		struct iovec l = { dst + got, chunk }, r = { (void *)(s + got), chunk };

@@ -440,14 +440,16 @@ static int take_maps(struct bpfrt_prog *p, struct bpfrt_map *const *maps, size_t
 	if (!n)
 		return 0;
 	p->maps = calloc(n, sizeof(*p->maps));
+	p->map_held = calloc(n, sizeof(*p->map_held));
 	p->static_regions = calloc(n, sizeof(*p->static_regions));
-	if (!p->maps || !p->static_regions)
+	if (!p->maps || !p->map_held || !p->static_regions)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		struct bpfrt_map *m = maps[i];
 		if (!m)
 			continue;
-		if (m->type != BPFRT_MAP_TYPE_PROG_ARRAY)
+		p->map_held[i] = m->type != BPFRT_MAP_TYPE_PROG_ARRAY;
+		if (p->map_held[i])
 			bpfrt_map__get(m);
 		p->maps[i] = m;	/* indices are the lddw's: keep holes */
 		p->map_cnt = i + 1;
@@ -615,10 +617,13 @@ static void prog_destroy(struct bpfrt_prog *prog)
 {
 	if (prog->id)
 		bpfrt__registry_remove(prog->id);
+	/* A prog array the program holds no reference on may be gone
+	 * already: decide from what take_maps recorded, never from the map. */
 	for (size_t i = 0; i < prog->map_cnt; i++)
-		if (prog->maps[i] && prog->maps[i]->type != BPFRT_MAP_TYPE_PROG_ARRAY)
+		if (prog->maps[i] && prog->map_held[i])
 			bpfrt_map__put(prog->maps[i]);
 	free(prog->maps);
+	free(prog->map_held);
 	free(prog->static_regions);
 	bpfrt__jit_prog_free(prog);
 	free(prog->func_start);

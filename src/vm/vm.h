@@ -78,6 +78,7 @@ struct bpfrt_prog {
 	 * breaks (the kernel breaks it by emptying prog arrays when user space
 	 * lets go of them; here the object that owns both frees the map). */
 	struct bpfrt_map **maps;
+	bool *map_held;			/* per map: a reference is held */
 	size_t map_cnt;
 	/* Value memory of the referenced maps that have it (arrays, global
 	 * data): always accessible to the program. */

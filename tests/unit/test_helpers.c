@@ -596,6 +596,12 @@ static void test_probe_read(void)
 	mprotect(pg + ps, (size_t)ps, PROT_NONE);
 	static const char zero[16];
 
+	/* NULL, as programs may pass it: a fault, and no undefined pointer
+	 * arithmetic on the way (UBSan). */
+	char s4[4] = "abc";
+	T_EQ_U64(bpfrt__safe_read_str(s4, NULL, sizeof(s4)), -EFAULT, "string at NULL");
+	T_CHECK(!memcmp(s4, zero, sizeof(s4)), "destination zeroed");
+
 	/* Bad addresses: -EFAULT, destination zeroed, no crash. */
 	uint64_t bad[] = { 16, (uintptr_t)(pg + ps), 0xffff800000000000ull };
 	for (size_t i = 0; i < 3; i++) {

@@ -553,6 +553,28 @@ static void test_corpus_tail(void)
 	bpfrt_object__close(obj);
 }
 
+/* A program holds no reference on its prog arrays (that would be a cycle):
+ * freeing the array first, then the program, must not touch the array
+ * (ASan catches it if it does). */
+static void test_prog_array_freed_first(void)
+{
+	struct bpfrt_map *pa = bpfrt_map__create(BPFRT_MAP_TYPE_PROG_ARRAY, "pa", 4, 4, 2, NULL);
+	T_CHECK(pa != NULL, "prog array");
+	if (!pa)
+		return;
+	const struct bpfrt_insn insns[] = {
+		BPFRT_LD_IMM64_RAW(BPFRT_REG_1, BPFRT_PSEUDO_MAP_IDX, 0),
+		BPFRT_MOV64_IMM(BPFRT_REG_0, 0),
+		BPFRT_EXIT_INSN(),
+	};
+	struct bpfrt_map *maps[] = { pa };
+	BPFRT_OPTS(bpfrt_prog_load_opts, lo, .maps = maps, .map_cnt = 1);
+	struct bpfrt_prog *p = bpfrt_prog__load_insns(insns, sizeof(insns) / sizeof(insns[0]), &lo);
+	T_CHECK(p != NULL, "program using the prog array");
+	bpfrt_map__put(pa);
+	bpfrt_prog__free(p);
+}
+
 /* Verified programs run unchecked on rewritten code; the one context
  * store no instruction can do keeps its program checked. */
 static void test_unchecked_default(void)
@@ -599,5 +621,6 @@ int main(int argc, char **argv)
 	test_load_errors();
 	test_corpus_tail();
 	test_unchecked_default();
+	test_prog_array_freed_first();
 	return t_done("runtime");
 }
