@@ -135,6 +135,16 @@ static int route_lookup(struct fib_params *p, uint32_t flags, struct flow *f,
 	return type_to_ret(rt->type);
 }
 
+/* The route, then the device of its first next hop. */
+static int route_dev(struct fib_params *p, uint32_t flags, struct flow *f,
+		     const struct link *in, struct route *rt, struct link *dev)
+{
+	int ret = route_lookup(p, flags, f, in, rt);
+	if (ret)
+		return ret;
+	return bpfrt__fib_get_link((uint32_t)rt->nh[0].oif, dev) ? RET_NOT_FWDED : 0;
+}
+
 static void set_fwd_params(struct fib_params *p, uint32_t mtu)
 {
 	p->vlan = 0;
@@ -161,13 +171,10 @@ static int lookup4(struct fib_params *p, uint32_t flags, bool check_mtu)
 	if (flags & FIB_OUTPUT)
 		f.oif = (int)p->ifindex;
 	struct route rt;
-	int ret = route_lookup(p, flags, &f, &in, &rt);
+	int ret = route_dev(p, flags, &f, &in, &rt, &dev);
 	if (ret)
 		return ret;
 	struct nh *nh = &rt.nh[0];
-	err = bpfrt__fib_get_link((uint32_t)nh->oif, &dev);
-	if (err)
-		return RET_NOT_FWDED;
 
 	uint32_t mtu = 0;
 	if (check_mtu) {
@@ -262,13 +269,10 @@ static int lookup6(struct fib_params *p, uint32_t flags, bool check_mtu)
 	/* The flow label (p->tos as flowinfo) only matters to FIB rules,
 	 * which getroute cannot be told about. */
 	struct route rt;
-	int ret = route_lookup(p, flags, &f, &in, &rt);
+	int ret = route_dev(p, flags, &f, &in, &rt, &dev);
 	if (ret)
 		return ret;
 	struct nh *nh = &rt.nh[0];
-	err = bpfrt__fib_get_link((uint32_t)nh->oif, &dev);
-	if (err)
-		return RET_NOT_FWDED;
 
 	uint32_t mtu = 0;
 	if (check_mtu) {

@@ -746,7 +746,8 @@ JIT_INLINE void t_ISA_F_ATOMIC(struct jit *j, const struct vm_insn *in, size_t i
 
 /* ---- jumps ------------------------------------------------------------ */
 
-JIT_INLINE int jmp_cc(unsigned code)
+/* The condition code a conditional jump tests; -1 for other operations. */
+static int cc_of(unsigned code)
 {
 	switch (BPFRT_OP(code)) {
 	case BPFRT_JEQ: return CC_E;
@@ -760,10 +761,18 @@ JIT_INLINE int jmp_cc(unsigned code)
 	case BPFRT_JSGE: return CC_GE;
 	case BPFRT_JSLT: return CC_L;
 	case BPFRT_JSLE: return CC_LE;
-	default:
+	default: return -1;
+	}
+}
+
+JIT_INLINE int jmp_cc(unsigned code)
+{
+	int cc = cc_of(code);
+	if (cc < 0) {
 		jit_missing_translation();
 		return 0;
 	}
+	return cc;
 }
 
 JIT_INLINE void t_ISA_F_JA(struct jit *j, const struct vm_insn *in, size_t idx,
@@ -857,23 +866,6 @@ JIT_INLINE void t_ISA_F_JMP_X(struct jit *j, const struct vm_insn *in, size_t id
  */
 #define IFC_MAX 6	/* instructions in B */
 
-static int ifc_cc(unsigned code)
-{
-	switch (BPFRT_OP(code)) {
-	case BPFRT_JEQ: return CC_E;
-	case BPFRT_JNE: return CC_NE;
-	case BPFRT_JSET: return CC_NE;
-	case BPFRT_JGT: return CC_A;
-	case BPFRT_JGE: return CC_AE;
-	case BPFRT_JLT: return CC_B;
-	case BPFRT_JLE: return CC_BE;
-	case BPFRT_JSGT: return CC_G;
-	case BPFRT_JSGE: return CC_GE;
-	case BPFRT_JSLT: return CC_L;
-	case BPFRT_JSLE: return CC_LE;
-	default: return -1;
-	}
-}
 
 /* The ALU operations B may hold (NEG aside), as alu_x/alu_k kinds. */
 static bool ifc_alu(const struct isa_row *r, enum alu_kind *k)
@@ -911,7 +903,7 @@ size_t bpfrt__jit_ifc_plan(const struct jit *j, size_t i, const uint8_t *target)
 	if (c->op == BPFRT_OP__COUNT)
 		return 0;
 	const struct isa_row *cr = &bpfrt_isa_rows[c->op];
-	if ((cr->fmt != ISA_F_JMP_K && cr->fmt != ISA_F_JMP_X) || ifc_cc(cr->code) < 0)
+	if ((cr->fmt != ISA_F_JMP_K && cr->fmt != ISA_F_JMP_X) || cc_of(cr->code) < 0)
 		return 0;
 	int64_t l = (int64_t)i + c->off;
 	uint16_t wr = 0, stored = 0;	/* written; read by a store once written */
@@ -1005,7 +997,7 @@ static void ifc_emit(struct jit *j, size_t i, size_t end)
 		else
 			alu_k(j, w, kind, d, (int64_t)b->imm);		/* op scratch, imm */
 	}
-	int cc = ifc_cc(cr->code);	/* the jump is taken: B does not run */
+	int cc = cc_of(cr->code);	/* the jump is taken: B does not run */
 	jmp_flags(j, c, cr->fmt == ISA_F_JMP_K, BPFRT_OP(cr->code) == BPFRT_JSET,
 		  BPFRT_CLASS(cr->code) == BPFRT_JMP);
 	for (size_t s = 0; s < ns; s++) {
