@@ -82,7 +82,7 @@ fuzz: $(FUZZ_BIN)
 build-fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
-build-fuzz/%: fuzz/%.c $(FUZZ_OBJ)
+build-fuzz/%: fuzz/%.c $(FUZZ_OBJ) $(wildcard fuzz/*.h)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_OBJ) \
 	    $(LDLIBS) -lm

@@ -26,56 +26,11 @@
 
 #include "bpfrt/bpfrt.h"
 #include "isa/isa.h"
+#include "fuzz_helpers.h"
 #include "fuzz_repair.h"
 
 #define INSN_LIMIT	10000
 
-/* Plain arithmetic on all five arguments, so argument passing is compared. */
-static uint64_t h_mix(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-		      struct bpfrt_run_ctx *ctx)
-{
-	return (r1 * 0x9e3779b97f4a7c15ull) ^ (r2 >> 3) ^ (r3 << 7) ^ (r4 + 1) ^ ~r5;
-}
-
-/* Reads memory the program points at: exercises bpfrt_run_ctx__check_mem
- * against the stack and the context. */
-static uint64_t h_sum(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-		      struct bpfrt_run_ctx *ctx)
-{
-	uint64_t len = r2 & 0x3ff;
-	if (bpfrt_run_ctx__check_mem(ctx, r1, len, false))
-		return (uint64_t)-1;
-	const uint8_t *p = (const uint8_t *)(uintptr_t)r1;
-	uint64_t s = 0;
-	for (uint64_t i = 0; i < len; i++)
-		s = s * 31 + p[i];
-	return s;
-}
-
-/* Writes memory: the program's view of it afterwards must match too. */
-static uint64_t h_fill(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-		       struct bpfrt_run_ctx *ctx)
-{
-	uint64_t len = r2 & 0x3ff;
-	if (bpfrt_run_ctx__check_mem(ctx, r1, len, true))
-		return (uint64_t)-1;
-	memset((void *)(uintptr_t)r1, (int)(r3 & 0xff), len);
-	return len;
-}
-
-/* bpf_conformance's unwind: ends the program when it returns 0. */
-static uint64_t h_unwind(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
-			 struct bpfrt_run_ctx *ctx)
-{
-	return r1;
-}
-
-static const struct bpfrt_helper_def helpers[] = {
-	{ .id = 1, .name = "mix", .fn = h_mix },
-	{ .id = 2, .name = "sum", .fn = h_sum },
-	{ .id = 3, .name = "fill", .fn = h_fill },
-	{ .id = 5, .name = "unwind", .fn = h_unwind, .flags = BPFRT_HELPER_F_UNWIND },
-};
 
 struct outcome {
 	int rc;
