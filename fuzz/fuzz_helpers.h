@@ -3,7 +3,8 @@
  * The helpers the executing fuzz targets (fuzz_vm, fuzz_jit) register, ids
  * 1, 2, 3 and 5 as repair() in fuzz_repair.h emits them: arithmetic on all
  * five arguments, a memory read, a memory write and bpf_conformance's
- * unwind.  One copy, so both targets compare the same things.
+ * unwind; and run(), one run of a program through the public API with
+ * its outcome.  One copy, so both targets compare the same things.
  */
 #ifndef BPFRT_FUZZ_HELPERS_H
 #define BPFRT_FUZZ_HELPERS_H
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "bpfrt/bpfrt.h"
+#include "fuzz_repair.h"	/* MAX_MEM */
 
 /* Plain arithmetic on all five arguments, so argument passing is compared. */
 static uint64_t h_mix(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
@@ -60,5 +62,34 @@ static const struct bpfrt_helper_def helpers[] = {
 	{ .id = 3, .name = "fill", .fn = h_fill },
 	{ .id = 5, .name = "unwind", .fn = h_unwind, .flags = BPFRT_HELPER_F_UNWIND },
 };
+
+#define INSN_LIMIT	10000
+
+struct outcome {
+	int rc;
+	uint64_t retval;
+	uint64_t insn_cnt;
+	uint8_t mem[MAX_MEM];
+	char err[256];
+};
+
+/* Both engines run on the same buffer (refilled in between), so r0 can be
+ * compared even when the program leaks the context address into it.  The
+ * stack is bpfrt_prog__run()'s and the call path is the same, so r10 is
+ * too. */
+static void run(const struct bpfrt_prog *prog, enum bpfrt_engine engine,
+		const uint8_t *mem, size_t mem_len, struct outcome *o)
+{
+	static uint8_t work[MAX_MEM];
+	memcpy(work, mem, mem_len);
+	o->err[0] = '\0';
+	BPFRT_OPTS(bpfrt_run_opts, ro, .ctx = mem_len ? work : NULL, .ctx_size = mem_len,
+		   .engine = engine, .check = BPFRT_CHECK_ALWAYS, .insn_limit = INSN_LIMIT,
+		   .err_buf = o->err, .err_size = sizeof(o->err));
+	o->rc = bpfrt_prog__run(prog, &ro);
+	o->retval = ro.retval;
+	o->insn_cnt = ro.insn_cnt;
+	memcpy(o->mem, work, mem_len);
+}
 
 #endif

@@ -26,32 +26,6 @@
 #include "fuzz_repair.h"
 #include "jit/jit.h"
 
-#define INSN_LIMIT	10000
-
-
-struct outcome {
-	int rc;
-	uint64_t retval;
-	uint64_t insn_cnt;
-	uint8_t mem[MAX_MEM];
-	char err[256];
-};
-
-static void run_public(const struct bpfrt_prog *prog, enum bpfrt_engine engine,
-		       const uint8_t *mem, size_t mem_len, struct outcome *o)
-{
-	static uint8_t work[MAX_MEM];
-	memcpy(work, mem, mem_len);
-	o->err[0] = '\0';
-	BPFRT_OPTS(bpfrt_run_opts, ro, .ctx = mem_len ? work : NULL, .ctx_size = mem_len,
-		   .engine = engine, .check = BPFRT_CHECK_ALWAYS, .insn_limit = INSN_LIMIT,
-		   .err_buf = o->err, .err_size = sizeof(o->err));
-	o->rc = bpfrt_prog__run(prog, &ro);
-	o->retval = o->rc ? 0 : ro.retval;
-	o->insn_cnt = ro.insn_cnt;
-	memcpy(o->mem, work, mem_len);
-}
-
 static const struct bpfrt_jit_image *blind_img;
 
 static int exec_blind(struct bpfrt_run_ctx *rc)
@@ -136,8 +110,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!prog)
 		return 0;
 
-	run_public(prog, BPFRT_ENGINE_INTERP, mem, mem_len, &a);
-	run_public(prog, BPFRT_ENGINE_JIT, mem, mem_len, &b);
+	run(prog, BPFRT_ENGINE_INTERP, mem, mem_len, &a);
+	run(prog, BPFRT_ENGINE_JIT, mem, mem_len, &b);
 	compare("jit", &a, &b, mem_len);
 
 	struct bpfrt_jit_image *img = NULL;

@@ -29,37 +29,6 @@
 #include "fuzz_helpers.h"
 #include "fuzz_repair.h"
 
-#define INSN_LIMIT	10000
-
-
-struct outcome {
-	int rc;
-	uint64_t retval;
-	uint64_t insn_cnt;
-	uint8_t mem[MAX_MEM];
-	char err[256];
-};
-
-/* Both engines run on the same buffer (refilled in between), so r0 can be
- * compared even when the program leaks the context address into it.  The
- * stack is bpfrt_prog__run()'s and the call path is the same, so r10 is
- * too. */
-static void run(const struct bpfrt_prog *prog, enum bpfrt_engine engine,
-		const uint8_t *mem, size_t mem_len, struct outcome *o)
-{
-	static uint8_t work[MAX_MEM];
-	memcpy(work, mem, mem_len);
-	o->err[0] = '\0';
-	BPFRT_OPTS(bpfrt_run_opts, ro, .ctx = mem_len ? work : NULL, .ctx_size = mem_len,
-		   .engine = engine, .check = BPFRT_CHECK_ALWAYS, .insn_limit = INSN_LIMIT,
-		   .err_buf = o->err, .err_size = sizeof(o->err));
-	o->rc = bpfrt_prog__run(prog, &ro);
-	o->retval = ro.retval;
-	o->insn_cnt = ro.insn_cnt;
-	memcpy(o->mem, work, mem_len);
-}
-
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
