@@ -13,7 +13,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <libgen.h>
 #include <linux/bpf.h>
 #include <sched.h>
 #include <pthread.h>
@@ -27,6 +26,7 @@
 #include <unistd.h>
 
 #include "bpfrt/bpfrt.h"
+#include "lib/corpus.h"
 #include "lib/t.h"
 #include "helpers/helpers.h"
 #include "helpers/hl.h"
@@ -36,7 +36,6 @@ HELPER(redirect_map);
 HELPER(probe_read_str);
 HELPER(probe_read);
 
-static char corpus_dir[512];
 static char logbuf[4096];
 static char errbuf[512];
 
@@ -57,10 +56,8 @@ static int quiet(enum bpfrt_print_level level, const char *fmt, va_list ap)
 
 static struct bpfrt_object *load(const char *name)
 {
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/%s", corpus_dir, name);
 	BPFRT_OPTS(bpfrt_object_open_opts, oo, .log_buf = logbuf, .log_size = sizeof(logbuf));
-	struct bpfrt_object *obj = bpfrt_object__open_file(path, &oo);
+	struct bpfrt_object *obj = bpfrt_object__open_file(t_corpus(name), &oo);
 	T_CHECK(obj != NULL, "open %s: %s", name, logbuf);
 	if (!obj)
 		return NULL;
@@ -1022,14 +1019,7 @@ static void test_skb_room(void)
 
 int main(int argc, char **argv)
 {
-	const char *b = getenv("BPFRT_BUILD");
-	if (b) {
-		snprintf(corpus_dir, sizeof(corpus_dir), "%s/corpus", b);
-	} else {
-		char tmp[512];
-		snprintf(tmp, sizeof(tmp), "%s", argv[0]);
-		snprintf(corpus_dir, sizeof(corpus_dir), "%s/../corpus", dirname(tmp));
-	}
+	t_corpus_init(argv[0]);
 	bpfrt_set_print(quiet);
 	test_perf_output();
 	test_spin_lock();

@@ -7,16 +7,15 @@
  * arithmetic recomputed here from scratch).
  */
 #include <errno.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bpfrt/bpfrt.h"
+#include "lib/corpus.h"
 #include "lib/t.h"
 #include "helpers/helpers.h"
 #include "vm/vm.h"
 
-static char corpus_dir[512];
 static char logbuf[4096];
 static char errbuf[512];
 
@@ -25,13 +24,6 @@ struct g {
 	long res, res2, res3;
 	uint8_t buf[16];
 };
-
-static const char *corpus(const char *name)
-{
-	static char path[1024];
-	snprintf(path, sizeof(path), "%s/%s", corpus_dir, name);
-	return path;
-}
 
 static int quiet(enum bpfrt_print_level level, const char *fmt, va_list ap)
 {
@@ -49,7 +41,7 @@ static struct bpfrt_object *load_ex(const char *name, bool no_verify)
 {
 	BPFRT_OPTS(bpfrt_object_open_opts, oo, .log_buf = logbuf, .log_size = sizeof(logbuf),
 		   .no_verify = no_verify);
-	struct bpfrt_object *obj = bpfrt_object__open_file(corpus(name), &oo);
+	struct bpfrt_object *obj = bpfrt_object__open_file(t_corpus(name), &oo);
 	T_CHECK(obj != NULL, "open %s: %s", name, logbuf);
 	if (!obj)
 		return NULL;
@@ -350,7 +342,7 @@ static void test_faults(void)
 	/* Loading verifies: the first rejected program refuses the object
 	 * with the verifier's message and the C line. */
 	BPFRT_OPTS(bpfrt_object_open_opts, oo, .log_buf = logbuf, .log_size = sizeof(logbuf));
-	struct bpfrt_object *obj = bpfrt_object__open_file(corpus("rt_helpers.bpf.o"), &oo);
+	struct bpfrt_object *obj = bpfrt_object__open_file(t_corpus("rt_helpers.bpf.o"), &oo);
 	T_CHECK(obj != NULL, "open rt_helpers");
 	if (obj) {
 		T_EQ_U64(bpfrt_object__load(obj), -EACCES, "unsafe programs refuse the load");
@@ -487,7 +479,7 @@ static void test_load_errors(void)
 	};
 	for (int i = 0; i < 2; i++) {
 		BPFRT_OPTS(bpfrt_object_open_opts, oo, .log_buf = logbuf, .log_size = sizeof(logbuf));
-		struct bpfrt_object *obj = bpfrt_object__open_file(corpus("rt_bad_helper.bpf.o"), &oo);
+		struct bpfrt_object *obj = bpfrt_object__open_file(t_corpus("rt_bad_helper.bpf.o"), &oo);
 		T_CHECK(obj != NULL, "open rt_bad_helper");
 		if (!obj)
 			continue;
@@ -602,14 +594,7 @@ static void test_unchecked_default(void)
 
 int main(int argc, char **argv)
 {
-	const char *b = getenv("BPFRT_BUILD");
-	if (b) {
-		snprintf(corpus_dir, sizeof(corpus_dir), "%s/corpus", b);
-	} else {
-		char tmp[512];
-		snprintf(tmp, sizeof(tmp), "%s", argv[0]);
-		snprintf(corpus_dir, sizeof(corpus_dir), "%s/../corpus", dirname(tmp));
-	}
+	t_corpus_init(argv[0]);
 	bpfrt_set_print(quiet);
 	test_tail_calls();
 	test_callbacks();
