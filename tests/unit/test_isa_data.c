@@ -4,14 +4,9 @@
  * is present, the upstream bpf_conformance suite) is assembled with
  * bpfrt_asm() and run on every interpreter variant.
  *
- * File format (bpf_conformance's): sections introduced by "-- name" lines.
- *   -- asm      the program
- *   -- mem      optional hex bytes, the ctx memory (r1 = its address,
- *               r2 = its length)
- *   -- result   expected r0, hex
- *   -- error    instead of a result: a substring of the assembler, load or
- *               run error
- * Other sections are ignored; '#' starts a comment outside -- asm too.
+ * File format: bpf_conformance's (tests/unit/lib/isadata.h); the memory is
+ * the ctx (r1 = its address, r2 = its length), the error a substring of the
+ * assembler, load or run error.
  *
  * Helpers available to the programs (those the upstream suite expects):
  *   5  "unwind": returns r1; a 0 result ends the program with r0 = 0.
@@ -23,6 +18,7 @@
 #include <string.h>
 
 #include "bpfrt/bpfrt.h"
+#include "lib/isadata.h"
 #include "lib/t.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -55,74 +51,6 @@ static const struct {
 	{ BPFRT_ENGINE_INTERP_SWITCH, BPFRT_CHECK_NEVER, "switch/unchecked" },
 };
 
-struct data_case {
-	char *asm_text;		/* all point into the file's buffer */
-	char *mem_text;
-	char *result_text;
-	char *error_text;
-};
-
-/* Split the file into its sections, NUL-terminating each in place. */
-static void parse(char *buf, struct data_case *c)
-{
-	char **cur = NULL;
-	memset(c, 0, sizeof(*c));
-	for (char *ln = buf; ln && *ln;) {
-		char *nl = strchr(ln, '\n');
-		if (nl)
-			*nl = '\0';
-		if (!strncmp(ln, "-- ", 3)) {
-			char *name = ln + 3;
-			cur = !strncmp(name, "asm", 3) ? &c->asm_text :
-			      !strncmp(name, "mem", 3) ? &c->mem_text :
-			      !strncmp(name, "result", 6) ? &c->result_text :
-			      !strncmp(name, "error", 5) ? &c->error_text : NULL;
-			if (cur)
-				*cur = nl ? nl + 1 : ln + strlen(ln);
-			*ln = '\0';	/* ends the previous section */
-		} else if (nl && cur) {
-			*nl = '\n';	/* keep the section's lines together */
-		}
-		ln = nl ? nl + 1 : NULL;
-	}
-}
-
-/* Trim comments and whitespace from a one-value section. */
-static char *trim(char *s)
-{
-	if (!s)
-		return NULL;
-	char *h = strchr(s, '#');
-	if (h)
-		*h = '\0';
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	size_t n = strlen(s);
-	while (n && strchr(" \t\r\n", s[n - 1]))
-		s[--n] = '\0';
-	return s;
-}
-
-static size_t parse_mem(const char *s, uint8_t *mem, size_t cap)
-{
-	size_t n = 0;
-	while (s && *s && n < cap) {
-		if (*s == '#') {
-			s = strchr(s, '\n');
-			continue;
-		}
-		char *end;
-		unsigned long v = strtoul(s, &end, 16);
-		if (end == s) {
-			s++;
-			continue;
-		}
-		mem[n++] = (uint8_t)v;
-		s = end;
-	}
-	return n;
-}
-
 /* Run one file; returns false when it failed. */
 static bool run_file(const char *path)
 {
@@ -132,10 +60,9 @@ static bool run_file(const char *path)
 		t_fail(__FILE__, __LINE__, "%s: cannot read", path);
 		return false;
 	}
-	struct data_case c;
-	parse(buf, &c);
-	char *result = trim(c.result_text);
-	char *error = trim(c.error_text);
+	struct t_isadata c;
+	t_isadata_parse(buf, &c);
+	char *result = c.result, *error = c.error;
 	bool ok = true;
 
 	if (!c.asm_text || (!result && !error)) {
@@ -145,7 +72,7 @@ static bool run_file(const char *path)
 	}
 	uint64_t want = result ? strtoull(result, NULL, 0) : 0;
 	_Alignas(8) uint8_t mem[4096];
-	size_t mem_len = parse_mem(c.mem_text, mem, sizeof(mem));
+	size_t mem_len = t_isadata_mem(c.mem_text, mem, sizeof(mem));
 
 	char err[256] = "";
 	struct bpfrt_insn *insns = NULL;

@@ -22,6 +22,7 @@
 #include "helpers/helpers.h"
 #include "jit/jit.h"
 #include "lib/randprog.h"
+#include "lib/isadata.h"
 #include "lib/t.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -168,65 +169,21 @@ static bool compare(const char *what, const struct bpfrt_prog *prog, const uint8
 
 /* ---- 1. data files --------------------------------------------------------- */
 
-static char *section(char *buf, const char *name)
-{
-	char hdr[32];
-	snprintf(hdr, sizeof(hdr), "\n-- %s", name);
-	char *p = strstr(buf, hdr);
-	if (!p && !strncmp(buf, hdr + 1, strlen(hdr + 1)))
-		p = buf - 1;
-	if (!p)
-		return NULL;
-	p = strchr(p + 1, '\n');
-	return p ? p + 1 : NULL;
-}
-
-static void cut_sections(char *buf)
-{
-	for (char *p = buf; (p = strstr(p, "\n-- "));)
-		*p++ = '\0';
-}
-
-static size_t parse_mem(const char *s, uint8_t *mem, size_t cap)
-{
-	size_t n = 0;
-	while (s && *s && n < cap) {
-		if (*s == '#') {
-			s = strchr(s, '\n');
-			continue;
-		}
-		char *end;
-		unsigned long v = strtoul(s, &end, 16);
-		if (end == s) {
-			s++;
-			continue;
-		}
-		mem[n++] = (uint8_t)v;
-		s = end;
-	}
-	return n;
-}
-
 static bool run_file(const char *path)
 {
 	size_t flen;
 	char *buf = t_read_file(path, &flen);
 	if (!buf)
 		return false;
-	char *as = section(buf, "asm"), *mem_t = section(buf, "mem");
-	char *res = section(buf, "result"), *error = section(buf, "error");
-	cut_sections(buf);
-	if (error) {
-		size_t n = strlen(error);
-		while (n && strchr(" \t\r\n", error[n - 1]))
-			error[--n] = '\0';
-	}
+	struct t_isadata c;
+	t_isadata_parse(buf, &c);
+	char *as = c.asm_text, *mem_t = c.mem_text, *res = c.result, *error = c.error;
 	bool ok = true;
 	struct bpfrt_insn *insns = NULL;
 	size_t cnt = 0;
 	char err[256];
 	static uint8_t mem[4096];
-	size_t len = parse_mem(mem_t, mem, sizeof(mem));
+	size_t len = t_isadata_mem(mem_t, mem, sizeof(mem));
 	struct bpfrt_prog *prog = NULL;
 	if (as && !bpfrt_asm(as, &insns, &cnt, err, sizeof(err)))
 		prog = load(insns, cnt, err, sizeof(err));
