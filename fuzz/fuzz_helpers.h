@@ -92,4 +92,22 @@ static void run(const struct bpfrt_prog *prog, enum bpfrt_engine engine,
 	memcpy(o->mem, work, mem_len);
 }
 
+/* Decode an input and load it with the helpers above (unverified: the
+ * executing targets run programs checked).  NULL when it is too short or
+ * the loader refuses it. */
+static struct bpfrt_prog *load_input(const uint8_t *data, size_t size,
+				     struct bpfrt_insn insns[MAX_SLOTS], size_t *cnt,
+				     const uint8_t **mem, size_t *mem_len)
+{
+	bpfrt_set_print(quiet);
+	if (size < 3)
+		return NULL;
+	*cnt = fuzz_decode_input(data, size, insns, mem, mem_len);
+	char log[256];
+	BPFRT_OPTS(bpfrt_prog_load_opts, lo, .name = "fuzz", .helpers = helpers,
+		   .helper_cnt = sizeof(helpers) / sizeof(helpers[0]), .log_buf = log,
+		   .log_size = sizeof(log));
+	return bpfrt_prog__load_insns(insns, *cnt, &lo);
+}
+
 #endif

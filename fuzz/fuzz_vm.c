@@ -36,18 +36,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct outcome a, b;
 	static struct bpfrt_insn insns[MAX_SLOTS];
 
-	bpfrt_set_print(quiet);
-	if (size < 3)
-		return 0;
 	const uint8_t *mem;
-	size_t mem_len;
-	size_t cnt = fuzz_decode_input(data, size, insns, &mem, &mem_len);
-
-	char log[256];
-	BPFRT_OPTS(bpfrt_prog_load_opts, lo, .name = "fuzz", .helpers = helpers,
-		   .helper_cnt = sizeof(helpers) / sizeof(helpers[0]), .log_buf = log,
-		   .log_size = sizeof(log));
-	struct bpfrt_prog *prog = bpfrt_prog__load_insns(insns, cnt, &lo);
+	size_t mem_len, cnt;
+	struct bpfrt_prog *prog = load_input(data, size, insns, &cnt, &mem, &mem_len);
 	if (!prog)
 		return 0;
 
